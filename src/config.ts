@@ -1,0 +1,254 @@
+/**
+ * Configuration: command-line flags and `FLOWER_*` / `CELERY_*` environment variables, read the
+ * way Flower reads them (flag over environment over default) and validated by one valibot schema.
+ */
+import * as v from "valibot";
+
+/** The typed, validated configuration of one Stalk process. */
+export interface Config {
+  broker: string;
+  port: number;
+  address: string;
+  maxTasks: number;
+  maxWorkers: number;
+  /** `user:password` pairs; empty when basic auth is off. */
+  basicAuth: string[];
+  /** Inspect broadcast timeout in milliseconds. */
+  inspectTimeout: number;
+  enableEvents: boolean;
+  /** Message TTL of Stalk's event queue, in seconds. */
+  eventQueueTtl: number;
+  /** `FLOWER_UNAUTHENTICATED_API`: open `/api/*` without auth. */
+  unauthenticatedApi: boolean;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** What the command line asked for: run the server, or print help or the version. */
+export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
+
+/** A bad flag, value or variable; the process exits with code 2 and this one-line message. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const TRUE = new Set(["y", "yes", "t", "true", "on", "1"]);
+const FALSE = new Set(["n", "no", "f", "false", "off", "0"]);
+
+/** Parses a boolean the way Python's `strtobool` does; undefined when it is not one. */
+export function parseBool(text: string): boolean | undefined {
+  const folded = text.trim().toLowerCase();
+  if (TRUE.has(folded)) return true;
+  if (FALSE.has(folded)) return false;
+  return undefined;
+}
+
+const bool = v.pipe(
+  v.string(),
+  v.transform(parseBool),
+  v.boolean("expected a boolean (true/false, yes/no, on/off, 1/0)"),
+);
+
+function integer(min: number, max: number) {
+  return v.pipe(
+    v.string(),
+    v.regex(/^\s*\d+\s*$/, `expected an integer from ${min} to ${max}`),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `expected an integer from ${min} to ${max}`),
+    v.maxValue(max, `expected an integer from ${min} to ${max}`),
+  );
+}
+
+function positiveNumber() {
+  return v.pipe(
+    v.string(),
+    v.regex(/^\s*\d+(\.\d+)?\s*$/, "expected a positive number"),
+    v.transform(Number),
+    v.number(),
+    v.minValue(Number.MIN_VALUE, "expected a positive number"),
+  );
+}
+
+const brokerUrl = v.pipe(
+  v.string(),
+  v.regex(/^[a-z][a-z0-9+.-]*:\/\//i, "expected a broker URL such as amqp://host//"),
+);
+
+const credentials = v.pipe(
+  v.string(),
+  v.transform((text) => text.split(",").map((pair) => pair.trim()).filter(Boolean)),
+  v.array(v.pipe(v.string(), v.regex(/^[^:]+:.*$/, "expected user:password[,user:password…]"))),
+  v.minLength(1, "expected user:password[,user:password…]"),
+);
+
+const logLevel = v.picklist(["debug", "info", "warn", "error"], "expected debug, info, warn or error");
+
+/** One schema for every option; each entry turns the option's text into its typed value. */
+const ConfigSchema = v.object({
+  broker: brokerUrl,
+  port: integer(0, 65535),
+  address: v.string(),
+  max_tasks: integer(1, 100_000_000),
+  max_workers: integer(1, 10_000_000),
+  basic_auth: v.optional(credentials),
+  inspect_timeout: positiveNumber(),
+  enable_events: bool,
+  event_queue_ttl: positiveNumber(),
+  unauthenticated_api: bool,
+  logging: logLevel,
+});
+
+type OptionName = keyof typeof ConfigSchema.entries;
+
+interface OptionSpec {
+  default?: string;
+  help: string;
+  /** Flags without a value (`--enable_events`) mean true. */
+  flag?: boolean;
+  /** Extra environment variables read after `FLOWER_<NAME>`. */
+  env?: string[];
+  /** Not settable on the command line (Flower reads it from the environment only). */
+  envOnly?: boolean;
+}
+
+/** Every option Stalk understands, with its default and help text. */
+export const OPTIONS: Record<OptionName, OptionSpec> = {
+  broker: {
+    default: "amqp://guest:guest@localhost:5672//",
+    help: "Broker URL (amqp://, amqps://)",
+    env: ["CELERY_BROKER_URL"],
+  },
+  port: { default: "5555", help: "HTTP port to listen on (0 picks a free one)" },
+  address: { default: "", help: "Address to bind (default: every interface)" },
+  max_tasks: { default: "100000", help: "Tasks kept in memory (oldest evicted first)" },
+  max_workers: { default: "5000", help: "Workers kept in memory" },
+  basic_auth: { help: "HTTP Basic credentials, user:password[,user:password…]" },
+  inspect_timeout: { default: "1000", help: "Worker inspect timeout in milliseconds" },
+  enable_events: {
+    default: "true",
+    flag: true,
+    help: "Ask workers to send task events every 5 seconds",
+  },
+  event_queue_ttl: {
+    default: "60",
+    help: "Seconds an event may wait in Stalk's queue before the broker drops it",
+  },
+  unauthenticated_api: {
+    default: "false",
+    envOnly: true,
+    help: "FLOWER_UNAUTHENTICATED_API: serve /api/* without authentication",
+  },
+  logging: { default: "info", help: "Log level: debug, info, warn or error" },
+};
+
+const VALUE_FLAGS = new Set(["help", "version"]);
+
+function normaliseFlag(name: string): string {
+  return name.replaceAll("-", "_").toLowerCase();
+}
+
+function isOption(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name) && !OPTIONS[name as OptionName].envOnly;
+}
+
+/** Splits `argv` into option texts; throws ConfigError on an unknown flag or a missing value. */
+function readFlags(argv: string[]): { values: Partial<Record<OptionName, string>>; wants?: string } {
+  const values: Partial<Record<OptionName, string>> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf("=");
+    const name = normaliseFlag(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
+    if (VALUE_FLAGS.has(name)) return { values, wants: name };
+    if (!isOption(name)) throw new ConfigError(`unknown option '--${name}'`);
+    if (eq !== -1) {
+      values[name] = arg.slice(eq + 1);
+    } else if (OPTIONS[name].flag && (i + 1 >= argv.length || argv[i + 1].startsWith("--"))) {
+      values[name] = "true";
+    } else if (i + 1 < argv.length) {
+      values[name] = argv[++i];
+    } else {
+      throw new ConfigError(`option '--${name}' needs a value`);
+    }
+  }
+  return { values };
+}
+
+/** Where an option's text came from, for error messages. */
+function sourceName(name: OptionName, fromFlag: boolean, envName?: string): string {
+  if (fromFlag) return `--${name}`;
+  return envName ?? `--${name}`;
+}
+
+/**
+ * Reads the command line and environment into a Command. Throws ConfigError, whose message
+ * names the offending flag or variable, on any bad input.
+ */
+export function loadConfig(argv: string[], env: Record<string, string | undefined>): Command {
+  const { values: flags, wants } = readFlags(argv);
+  if (wants === "help") return { kind: "help" };
+  if (wants === "version") return { kind: "version" };
+
+  const raw: Record<string, string | undefined> = {};
+  const origin: Record<string, string> = {};
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const spec = OPTIONS[name];
+    const envNames = [`FLOWER_${name.toUpperCase()}`, ...(spec.env ?? [])];
+    const envName = envNames.find((key) => env[key] !== undefined && env[key] !== "");
+    if (flags[name] !== undefined) {
+      raw[name] = flags[name];
+      origin[name] = sourceName(name, true);
+    } else if (envName) {
+      raw[name] = env[envName];
+      origin[name] = envName;
+    } else {
+      raw[name] = spec.default;
+      origin[name] = `--${name}`;
+    }
+  }
+
+  const result = v.safeParse(ConfigSchema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const key = v.getDotPath(issue)?.split(".")[0] ?? "";
+    const where = origin[key] ?? key;
+    const given = raw[key] === undefined ? "" : `, got '${raw[key]}'`;
+    throw new ConfigError(`invalid value for ${where}: ${issue.message}${given}`);
+  }
+  const out = result.output;
+  return {
+    kind: "run",
+    config: {
+      broker: out.broker,
+      port: out.port,
+      address: out.address,
+      maxTasks: out.max_tasks,
+      maxWorkers: out.max_workers,
+      basicAuth: out.basic_auth ?? [],
+      inspectTimeout: out.inspect_timeout,
+      enableEvents: out.enable_events,
+      eventQueueTtl: out.event_queue_ttl,
+      unauthenticatedApi: out.unauthenticated_api,
+      logLevel: out.logging,
+    },
+  };
+}
+
+/** The `--help` text: every option with its default and environment variable. */
+export function helpText(): string {
+  const lines = ["Usage: stalk [--option=value ...]", "", "Options:"];
+  for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
+    if (spec.envOnly) continue;
+    const env = [`FLOWER_${name.toUpperCase()}`, ...(spec.env ?? [])].join(", ");
+    const def = spec.default === undefined || spec.default === "" ? "" : ` (default ${spec.default})`;
+    lines.push(`  --${name.padEnd(18)} ${spec.help}${def}; env ${env}`);
+  }
+  lines.push("  --help               Print this help");
+  lines.push("  --version            Print the version");
+  lines.push("", "Environment:");
+  lines.push("  FLOWER_UNAUTHENTICATED_API  Serve /api/* without authentication (true/false)");
+  return lines.join("\n");
+}

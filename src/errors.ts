@@ -1,0 +1,58 @@
+/**
+ * The one error type of Stalk. Services throw it; the HTTP layer turns it into a response in
+ * one place (`src/http/on_error.ts`), so a status and a stable code travel with every failure.
+ */
+
+/** Machine-readable reasons, stable across releases. */
+export type ErrorCode =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "method_not_allowed"
+  | "not_implemented"
+  | "unavailable"
+  | "timeout"
+  | "internal";
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  not_implemented: 501,
+  unavailable: 503,
+  timeout: 504,
+  internal: 500,
+};
+
+/** An expected failure with the HTTP status it maps to. */
+export class StalkError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra response headers, e.g. `Allow` or `WWW-Authenticate`. */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "StalkError";
+    this.code = code;
+    this.status = STATUS[code];
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** Shorthand for a 400 naming the parameter that failed. */
+export function badRequest(message: string): StalkError {
+  return new StalkError("bad_request", message);
+}
+
+/** Shorthand for a 404. */
+export function notFound(message: string): StalkError {
+  return new StalkError("not_found", message);
+}

@@ -1,0 +1,57 @@
+/**
+ * The few places where Deno and Bun differ. Nothing else in Stalk may branch on the runtime:
+ * everything else uses web standards and `node:` modules, which both provide.
+ */
+
+/** A running HTTP server. */
+export interface HttpServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  /** Stops accepting connections and lets in-flight requests finish. */
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode serve}. */
+export interface ServeOptions {
+  port: number;
+  /** Interface to bind; empty or undefined means every interface. */
+  hostname?: string;
+}
+
+type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+interface DenoLike {
+  serve(
+    options: { port: number; hostname?: string; onListen?: () => void },
+    handler: FetchHandler,
+  ): { addr: { port: number }; shutdown(): Promise<void> };
+}
+
+interface BunLike {
+  serve(options: { port: number; hostname?: string; fetch: FetchHandler }): {
+    port: number;
+    stop(closeActiveConnections?: boolean): Promise<void> | void;
+  };
+}
+
+const globals = globalThis as { Deno?: DenoLike; Bun?: BunLike };
+
+/** The name of the runtime Stalk runs on. */
+export const runtimeName: "deno" | "bun" = globals.Bun ? "bun" : "deno";
+
+/** Starts an HTTP server on the current runtime. */
+export function serve(options: ServeOptions, handler: FetchHandler): HttpServer {
+  const hostname = options.hostname || "0.0.0.0";
+  if (globals.Bun) {
+    const server = globals.Bun.serve({ port: options.port, hostname, fetch: handler });
+    return { port: server.port, close: async () => await server.stop() };
+  }
+  if (globals.Deno) {
+    const server = globals.Deno.serve(
+      { port: options.port, hostname, onListen: () => {} },
+      handler,
+    );
+    return { port: server.addr.port, close: () => server.shutdown() };
+  }
+  throw new Error("Unsupported runtime: Stalk runs on Deno or Bun");
+}
