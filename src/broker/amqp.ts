@@ -1,0 +1,184 @@
+/**
+ * AMQP 0-9-1 transport over `@cloudamqp/amqp-client`. It declares what Celery's own event
+ * receiver declares (`celery/events/receiver.py`): the `celeryev` topic exchange and an
+ * auto-delete `celeryev.<uuid>` queue bound with `#`, consumed without acks.
+ */
+import { AMQPClient } from "@cloudamqp/amqp-client";
+import type { AMQPChannel } from "@cloudamqp/amqp-client";
+import { type BrokerUrl, redactUrl } from "../celery/broker_url.ts";
+import { StalkError } from "../errors.ts";
+import { describeError, log } from "../log.ts";
+import {
+  backoffDelay,
+  type BackoffOptions,
+  type ControlMessage,
+  type Transport,
+  type TransportHandlers,
+  type TransportStatus,
+} from "./transport.ts";
+
+/** Options for {@linkcode AmqpTransport}. */
+export interface AmqpOptions {
+  /** Message TTL of the event queue, seconds (Celery uses 5; Stalk defaults to 60). */
+  eventQueueTtl: number;
+  /** Seconds an unused event queue lives after Stalk disconnects. */
+  eventQueueExpires?: number;
+  backoff?: BackoffOptions;
+  /** AMQP heartbeat in seconds; detects dead connections. */
+  heartbeat?: number;
+}
+
+const EVENT_EXCHANGE = "celeryev";
+const CONTROL_EXCHANGE = "celery.pidbox";
+
+/** Celery's event stream and pidbox over RabbitMQ. */
+export class AmqpTransport implements Transport {
+  readonly kind = "amqp" as const;
+  readonly #url: string;
+  readonly #display: string;
+  readonly #options: Required<AmqpOptions>;
+  /** Reused across reconnects so events buffered during a short outage are not lost. */
+  readonly #eventQueue = `celeryev.${crypto.randomUUID()}`;
+  #client?: AMQPClient;
+  #control?: AMQPChannel;
+  #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
+  #closed = false;
+  #attempt = 0;
+  /** Bumped on every connect so callbacks of an abandoned connection are ignored. */
+  #generation = 0;
+  #timer?: ReturnType<typeof setTimeout>;
+
+  constructor(url: BrokerUrl, options: AmqpOptions) {
+    this.#options = {
+      eventQueueExpires: 60,
+      backoff: { initialMs: 500, maxMs: 30_000 },
+      heartbeat: 30,
+      ...options,
+    };
+    this.#url = clientUrl(url, this.#options.heartbeat);
+    this.#display = redactUrl(`${url.scheme}://${url.username}:x@${url.hostname}:${url.port}/${url.vhost}`);
+  }
+
+  start(handlers: TransportHandlers): void {
+    void this.#connect(handlers);
+  }
+
+  status(): TransportStatus {
+    return this.#status;
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    const channel = this.#control;
+    if (!this.#status.connected || !channel || channel.closed) {
+      throw new StalkError("unavailable", `Broker unavailable: ${this.#status.reason ?? "not connected"}`);
+    }
+    try {
+      await channel.basicPublish(CONTROL_EXCHANGE, "", JSON.stringify(message.body), {
+        contentType: "application/json",
+        contentEncoding: "utf-8",
+        deliveryMode: 2,
+        headers: message.headers,
+      });
+    } catch (error) {
+      throw new StalkError("unavailable", `Broker unavailable: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = undefined;
+    this.#setStatus(false, "closed");
+    if (client && !client.closed) await client.close().catch(() => {});
+  }
+
+  async #connect(handlers: TransportHandlers): Promise<void> {
+    if (this.#closed) return;
+    const generation = ++this.#generation;
+    const lost = (reason: string) => {
+      if (generation === this.#generation) this.#lost(handlers, reason);
+    };
+    const client = new AMQPClient(this.#url);
+    client.onerror = () => {};
+    client.ondisconnect = (error) => lost(describeError(error ?? "connection lost"));
+    try {
+      await client.connect();
+      this.#client = client;
+      await this.#declare(client, handlers, lost);
+      this.#control = await client.channel();
+      await this.#control.exchangeDeclare(CONTROL_EXCHANGE, "fanout", { durable: false, autoDelete: false });
+    } catch (error) {
+      if (!client.closed) await client.close().catch(() => {});
+      lost(describeError(error));
+      return;
+    }
+    if (this.#closed) {
+      await client.close().catch(() => {});
+      return;
+    }
+    this.#attempt = 0;
+    this.#setStatus(true);
+    log.info(`Connected to ${this.#display}, consuming events from ${this.#eventQueue}`);
+    try {
+      handlers.onConnected?.();
+    } catch (error) {
+      log.error(`onConnected handler failed: ${describeError(error)}`);
+    }
+  }
+
+  async #declare(
+    client: AMQPClient,
+    handlers: TransportHandlers,
+    lost: (reason: string) => void,
+  ): Promise<void> {
+    const channel = await client.channel();
+    channel.onerror = (reason) => lost(`event channel closed: ${reason}`);
+    await channel.exchangeDeclare(EVENT_EXCHANGE, "topic", { durable: true, autoDelete: false });
+    await channel.queueDeclare(this.#eventQueue, { durable: false, autoDelete: true }, {
+      "x-message-ttl": Math.round(this.#options.eventQueueTtl * 1000),
+      "x-expires": Math.round(this.#options.eventQueueExpires * 1000),
+    });
+    await channel.queueBind(this.#eventQueue, EVENT_EXCHANGE, "#");
+    await channel.basicConsume(this.#eventQueue, { noAck: true }, (message) => {
+      try {
+        handlers.onEvent({
+          routingKey: message.routingKey,
+          body: message.body ?? new Uint8Array(),
+          contentType: message.properties.contentType,
+        });
+      } catch (error) {
+        log.error(`Event handler failed: ${describeError(error)}`);
+      }
+    });
+  }
+
+  #lost(handlers: TransportHandlers, reason: string): void {
+    if (this.#closed || this.#timer !== undefined) return;
+    const client = this.#client;
+    this.#client = undefined;
+    this.#control = undefined;
+    if (client && !client.closed) void client.close().catch(() => {});
+    const delay = backoffDelay(this.#attempt++, this.#options.backoff);
+    if (this.#status.connected || this.#attempt === 1) {
+      log.warn(`Broker ${this.#display} unavailable: ${reason}; retrying in ${delay} ms`);
+    }
+    this.#setStatus(false, reason);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#connect(handlers);
+    }, delay);
+  }
+
+  #setStatus(connected: boolean, reason?: string): void {
+    this.#status = { connected, since: Date.now(), reason };
+  }
+}
+
+/** The URL form amqp-client expects; `localhost` becomes 127.0.0.1 as in py-amqp. */
+function clientUrl(url: BrokerUrl, heartbeat: number): string {
+  const host = url.hostname === "localhost" ? "127.0.0.1" : url.hostname;
+  const auth = `${encodeURIComponent(url.username)}:${encodeURIComponent(url.password)}`;
+  const scheme = url.tls ? "amqps" : "amqp";
+  return `${scheme}://${auth}@${host}:${url.port}/${encodeURIComponent(url.vhost)}?heartbeat=${heartbeat}&name=stalk`;
+}

@@ -1,0 +1,57 @@
+/**
+ * The broker seen from Stalk: one interface, one implementation per transport (AMQP here; Redis
+ * comes later). Everything above it is broker-agnostic; nothing else imports a broker client.
+ */
+import type { BrokerKind } from "../celery/broker_url.ts";
+
+/** One message delivered from Celery's event exchange. */
+export interface EventMessage {
+  routingKey: string;
+  body: Uint8Array;
+  contentType?: string;
+}
+
+/** Whether the broker connection is up, and why not when it is down. */
+export interface TransportStatus {
+  connected: boolean;
+  /** Epoch milliseconds of the last change. */
+  since: number;
+  reason?: string;
+}
+
+/** A pidbox request as Celery's `Mailbox._publish` sends it (`celery.pidbox` fanout). */
+export interface ControlMessage {
+  body: Record<string, unknown>;
+  headers: Record<string, string | number>;
+}
+
+/** A live broker connection that reconnects by itself until closed. */
+export interface Transport {
+  readonly kind: BrokerKind;
+  /** Starts connecting; events flow to `onEvent` once the connection is up. Never rejects. */
+  start(handlers: TransportHandlers): void;
+  status(): TransportStatus;
+  /** Publishes to the `celery.pidbox` fanout; throws `StalkError("unavailable")` when down. */
+  publishControl(message: ControlMessage): Promise<void>;
+  /** Closes the connection and stops reconnecting. */
+  close(): Promise<void>;
+}
+
+/** Callbacks a transport drives. They must not throw; a throw is logged and ignored. */
+export interface TransportHandlers {
+  onEvent(message: EventMessage): void;
+  /** Called after every successful (re)connect, when the event queue is consuming. */
+  onConnected?(): void;
+}
+
+/** Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with jitter. */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** Delay before reconnect attempt number `attempt` (0-based). */
+export function backoffDelay(attempt: number, options: BackoffOptions, random = Math.random): number {
+  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (0.75 + random() * 0.5));
+}

@@ -1,0 +1,64 @@
+/**
+ * Broker URLs parsed with kombu's rules (`kombu/utils/url.py` `url_to_parts`): one leading `/`
+ * of the path is dropped and the rest, percent-decoded, is the virtual host or database.
+ */
+
+/** The transports Stalk speaks. */
+export type BrokerKind = "amqp" | "redis";
+
+/** A broker URL split into the parts a transport needs. */
+export interface BrokerUrl {
+  kind: BrokerKind;
+  scheme: string;
+  tls: boolean;
+  hostname: string;
+  port: number;
+  username: string;
+  password: string;
+  /** AMQP virtual host, or the Redis database number as text. */
+  vhost: string;
+  query: URLSearchParams;
+}
+
+const SCHEMES: Record<string, { kind: BrokerKind; port: number; tls: boolean }> = {
+  amqp: { kind: "amqp", port: 5672, tls: false },
+  pyamqp: { kind: "amqp", port: 5672, tls: false },
+  amqps: { kind: "amqp", port: 5671, tls: true },
+  redis: { kind: "redis", port: 6379, tls: false },
+  rediss: { kind: "redis", port: 6379, tls: true },
+};
+
+/** Parses a broker URL; throws an Error whose message says what is wrong. */
+export function parseBrokerUrl(text: string): BrokerUrl {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text.trim());
+  if (!match) throw new Error(`Cannot parse broker URL '${redactUrl(text)}': no scheme`);
+  const scheme = match[1].toLowerCase();
+  const known = SCHEMES[scheme];
+  if (!known) throw new Error(`Unsupported broker scheme '${scheme}://'`);
+  // Parse the rest with HTTP rules, as kombu does.
+  let url: URL;
+  try {
+    url = new URL(`http://${match[2]}`);
+  } catch {
+    throw new Error(`Cannot parse broker URL '${redactUrl(text)}'`);
+  }
+  const path = url.pathname.startsWith("/") ? url.pathname.slice(1) : url.pathname;
+  const vhost = decodeURIComponent(path);
+  const isAmqp = known.kind === "amqp";
+  return {
+    kind: known.kind,
+    scheme,
+    tls: known.tls,
+    hostname: decodeURIComponent(url.hostname) || "localhost",
+    port: url.port ? Number(url.port) : known.port,
+    username: url.username ? decodeURIComponent(url.username) : isAmqp ? "guest" : "",
+    password: url.password ? decodeURIComponent(url.password) : isAmqp ? "guest" : "",
+    vhost: vhost || (isAmqp ? "/" : "0"),
+    query: url.searchParams,
+  };
+}
+
+/** The URL with its password replaced by `****`, safe for logs and error messages. */
+export function redactUrl(text: string): string {
+  return text.replace(/(:\/\/[^:/@]*:)[^@/]*@/, "$1****@");
+}

@@ -1,0 +1,59 @@
+/**
+ * The event path: broker message → decode and validate → receiver clock handling → state.
+ * Nothing here throws back into the transport: a bad message is counted, logged once per kind
+ * and dropped, and the good events of the same batch are still applied.
+ */
+import type { EventMessage } from "../broker/transport.ts";
+import { decodeEventMessage, type RawEvent, type RejectReason } from "../celery/events.ts";
+import { describeError, log } from "../log.ts";
+import type { CeleryEvent } from "../state/types.ts";
+
+/** Counters exposed for health and metrics. */
+export interface IngestCounters {
+  messages: number;
+  events: number;
+  rejected: Partial<Record<RejectReason | "apply_failed", number>>;
+}
+
+/** Where decoded events go. */
+export interface IngestSink {
+  /** Receiver step: clocks and local time (`src/state/receiver.ts`). */
+  prepare(raw: RawEvent): CeleryEvent;
+  /** State step: merge into the task and worker tables. */
+  apply(event: CeleryEvent): void;
+}
+
+/** Feeds broker messages into the state. */
+export class EventIngest {
+  readonly counters: IngestCounters = { messages: 0, events: 0, rejected: {} };
+  readonly #sink: IngestSink;
+  readonly #logged = new Set<string>();
+
+  constructor(sink: IngestSink) {
+    this.#sink = sink;
+  }
+
+  /** Handles one broker message. Never throws. */
+  handle(message: EventMessage): void {
+    this.counters.messages++;
+    const decoded = decodeEventMessage(message.body, message.contentType);
+    for (const rejection of decoded.rejections) {
+      this.#count(rejection.reason, `${rejection.detail} (routing key '${message.routingKey}')`);
+    }
+    for (const raw of decoded.events) {
+      try {
+        this.#sink.apply(this.#sink.prepare(raw));
+        this.counters.events++;
+      } catch (error) {
+        this.#count("apply_failed", `${raw.type}: ${describeError(error)}`);
+      }
+    }
+  }
+
+  #count(reason: RejectReason | "apply_failed", detail: string): void {
+    this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
+    if (this.#logged.has(reason)) return;
+    this.#logged.add(reason);
+    log.warn(`Dropped a malformed event (${reason}): ${detail}; further '${reason}' drops are counted, not logged`);
+  }
+}

@@ -1,0 +1,42 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseBrokerUrl, redactUrl } from "../../../src/celery/broker_url.ts";
+
+test("the virtual host loses one leading slash, as in kombu", () => {
+  assert.equal(parseBrokerUrl("amqp://h//").vhost, "/");
+  assert.equal(parseBrokerUrl("amqp://h/").vhost, "/");
+  assert.equal(parseBrokerUrl("amqp://h").vhost, "/");
+  assert.equal(parseBrokerUrl("amqp://h/%2F").vhost, "/");
+  assert.equal(parseBrokerUrl("amqp://h/prod").vhost, "prod");
+  assert.equal(parseBrokerUrl("amqp://h//prod").vhost, "/prod");
+});
+
+test("amqp defaults to guest credentials on port 5672, amqps to 5671 with TLS", () => {
+  const plain = parseBrokerUrl("amqp://localhost");
+  assert.deepEqual([plain.username, plain.password, plain.port, plain.tls], ["guest", "guest", 5672, false]);
+  const tls = parseBrokerUrl("amqps://u:p@host");
+  assert.deepEqual([tls.username, tls.password, tls.port, tls.tls], ["u", "p", 5671, true]);
+  assert.equal(parseBrokerUrl("pyamqp://h:1234//").port, 1234);
+});
+
+test("credentials are percent-decoded", () => {
+  const url = parseBrokerUrl("amqp://us%40er:p%3Ass@h//");
+  assert.equal(url.username, "us@er");
+  assert.equal(url.password, "p:ss");
+});
+
+test("redis URLs name a database", () => {
+  const url = parseBrokerUrl("redis://:secret@r:6380/3");
+  assert.deepEqual([url.kind, url.hostname, url.port, url.vhost, url.password], ["redis", "r", 6380, "3", "secret"]);
+  assert.equal(parseBrokerUrl("redis://r").vhost, "0");
+});
+
+test("unsupported or malformed URLs throw a message that says why", () => {
+  assert.throws(() => parseBrokerUrl("sqs://x"), /Unsupported broker scheme 'sqs:\/\/'/);
+  assert.throws(() => parseBrokerUrl("localhost:5672"), /no scheme/);
+});
+
+test("redactUrl hides the password", () => {
+  assert.equal(redactUrl("amqp://user:secret@h:5672//"), "amqp://user:****@h:5672//");
+  assert.equal(redactUrl("amqp://h//"), "amqp://h//");
+});

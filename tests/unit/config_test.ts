@@ -1,0 +1,92 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, helpText, loadConfig, parseBool } from "../../src/config.ts";
+
+function run(argv: string[], env: Record<string, string> = {}) {
+  const command = loadConfig(argv, env);
+  assert.equal(command.kind, "run");
+  return command.kind === "run" ? command.config : assert.fail("not a run command");
+}
+
+test("defaults match Flower's", () => {
+  const config = run([]);
+  assert.equal(config.broker, "amqp://guest:guest@localhost:5672//");
+  assert.equal(config.port, 5555);
+  assert.equal(config.address, "");
+  assert.equal(config.maxTasks, 100_000);
+  assert.equal(config.maxWorkers, 5000);
+  assert.deepEqual(config.basicAuth, []);
+  assert.equal(config.inspectTimeout, 1000);
+  assert.equal(config.enableEvents, true);
+  assert.equal(config.eventQueueTtl, 60);
+  assert.equal(config.unauthenticatedApi, false);
+});
+
+test("a flag beats the FLOWER_ variable, which beats the default", () => {
+  assert.equal(run([], { FLOWER_PORT: "6000" }).port, 6000);
+  assert.equal(run(["--port=7000"], { FLOWER_PORT: "6000" }).port, 7000);
+  assert.equal(run(["--port", "7001"], { FLOWER_PORT: "6000" }).port, 7001);
+});
+
+test("the broker comes from --broker, then FLOWER_BROKER, then CELERY_BROKER_URL", () => {
+  const env = { CELERY_BROKER_URL: "amqp://c//", FLOWER_BROKER: "amqp://f//" };
+  assert.equal(run([], { CELERY_BROKER_URL: "amqp://c//" }).broker, "amqp://c//");
+  assert.equal(run([], env).broker, "amqp://f//");
+  assert.equal(run(["--broker=amqp://flag//"], env).broker, "amqp://flag//");
+});
+
+test("dashes in flag names are read as underscores, as Tornado does", () => {
+  assert.equal(run(["--max-tasks=10"]).maxTasks, 10);
+});
+
+test("a bare boolean flag means true and an explicit value is parsed like strtobool", () => {
+  assert.equal(run(["--enable_events"]).enableEvents, true);
+  assert.equal(run(["--enable_events=False"]).enableEvents, false);
+  assert.equal(run(["--enable_events", "--port=1"]).enableEvents, true);
+  assert.equal(run([], { FLOWER_ENABLE_EVENTS: "off" }).enableEvents, false);
+});
+
+test("basic auth takes comma-separated user:password pairs", () => {
+  assert.deepEqual(run(["--basic_auth=a:1,b:2"]).basicAuth, ["a:1", "b:2"]);
+  assert.deepEqual(run([], { FLOWER_BASIC_AUTH: "x:y" }).basicAuth, ["x:y"]);
+});
+
+test("FLOWER_UNAUTHENTICATED_API opens the API and cannot be set by flag", () => {
+  assert.equal(run([], { FLOWER_UNAUTHENTICATED_API: "yes" }).unauthenticatedApi, true);
+  assert.throws(() => loadConfig(["--unauthenticated_api=true"], {}), /unknown option/);
+});
+
+test("unknown FLOWER_ variables are ignored", () => {
+  assert.equal(run([], { FLOWER_SOMETHING_LATER: "1", FLOWER_PERSISTENT: "true" }).port, 5555);
+});
+
+test("an unknown flag is a ConfigError naming it", () => {
+  assert.throws(() => loadConfig(["--nope=1"], {}), (error: Error) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /unknown option '--nope'/);
+    return true;
+  });
+});
+
+test("a bad value is a ConfigError naming the flag or the variable", () => {
+  assert.throws(() => loadConfig(["--port=abc"], {}), /invalid value for --port: .*'abc'/);
+  assert.throws(() => loadConfig(["--port=70000"], {}), /--port/);
+  assert.throws(() => loadConfig([], { FLOWER_MAX_TASKS: "-5" }), /FLOWER_MAX_TASKS/);
+  assert.throws(() => loadConfig(["--enable_events=maybe"], {}), /--enable_events/);
+  assert.throws(() => loadConfig(["--basic_auth=nocolon"], {}), /--basic_auth/);
+  assert.throws(() => loadConfig(["--broker=localhost"], {}), /--broker/);
+  assert.throws(() => loadConfig(["--port"], {}), /needs a value/);
+  assert.throws(() => loadConfig(["stray"], {}), /unexpected argument 'stray'/);
+});
+
+test("--help and --version are commands, not options", () => {
+  assert.equal(loadConfig(["--help"], {}).kind, "help");
+  assert.equal(loadConfig(["--version"], {}).kind, "version");
+  assert.match(helpText(), /--max_tasks .*default 100000.*FLOWER_MAX_TASKS/);
+});
+
+test("parseBool accepts Python's spellings only", () => {
+  for (const yes of ["y", "YES", "t", "true", "On", "1"]) assert.equal(parseBool(yes), true);
+  for (const no of ["n", "no", "F", "false", "off", "0"]) assert.equal(parseBool(no), false);
+  assert.equal(parseBool("maybe"), undefined);
+});
