@@ -1,0 +1,72 @@
+/**
+ * The Hono application: middleware (CORS, auth, API gate), the routes, and the single error
+ * path. Routes stay thin: they validate, call the state or a service, and shape JSON.
+ */
+import { type Context, Hono } from "hono";
+import type { Config } from "../config.ts";
+import type { TransportStatus } from "../broker/transport.ts";
+import { StalkError } from "../errors.ts";
+import type { TaskJson, TaskQuery } from "../state/types.ts";
+import { registerTaskRoutes } from "./api/tasks.ts";
+import { registerWorkerRoutes } from "./api/workers.ts";
+import { registerHealthRoute } from "./health.ts";
+import { apiGate } from "./middleware/api_gate.ts";
+import { basicAuth } from "./middleware/basic_auth.ts";
+import { permissiveCors } from "./middleware/cors.ts";
+import { errorResponse } from "./on_error.ts";
+import { RouteTable } from "./route_table.ts";
+
+/** What the HTTP layer reads from the event state. */
+export interface EventStateReader {
+  task(uuid: string): TaskJson | undefined;
+  tasks(query: TaskQuery): TaskJson[];
+  taskTypes(): string[];
+  workerStatus(): Record<string, boolean>;
+}
+
+/** Everything the routes need, injected by the composition root. */
+export interface AppDeps {
+  config: Pick<Config, "basicAuth" | "unauthenticatedApi">;
+  state: EventStateReader;
+  health(): TransportStatus;
+}
+
+type Handler = (c: Context) => Response | Promise<Response>;
+
+/** Registers a route and records it for 405 answers. */
+export type Register = (method: "GET" | "POST", path: string, handler: Handler) => void;
+
+/** Paths served without credentials even when basic auth is on. */
+const PUBLIC_PATHS = new Set(["/healthcheck"]);
+
+/** Builds the application. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const table = new RouteTable();
+  const authOn = deps.config.basicAuth.length > 0;
+
+  app.onError(errorResponse);
+  if (!authOn) app.use("*", permissiveCors());
+  app.options("*", (c) => c.body(null, 204));
+  if (authOn) app.use("*", basicAuth(deps.config.basicAuth, PUBLIC_PATHS));
+  app.use("*", apiGate(authOn || deps.config.unauthenticatedApi));
+
+  const route: Register = (method, path, handler) => {
+    table.add(method, path);
+    app.on(method, path, handler);
+  };
+  registerHealthRoute(route, deps);
+  registerTaskRoutes(route, deps);
+  registerWorkerRoutes(route, deps);
+
+  app.notFound((c) => {
+    const allowed = table.allowed(c.req.path);
+    if (allowed.length > 0) {
+      throw new StalkError("method_not_allowed", `Method ${c.req.method} is not allowed on ${c.req.path}`, {
+        headers: { Allow: allowed.join(", ") },
+      });
+    }
+    throw new StalkError("not_found", `No route for ${c.req.path}`);
+  });
+  return app;
+}

@@ -1,0 +1,11 @@
+/** `GET /healthcheck`: 200 `OK` while the broker connection is up, 503 with the reason when not. */
+import type { AppDeps, Register } from "./app.ts";
+
+/** Registers the health route. */
+export function registerHealthRoute(route: Register, deps: AppDeps): void {
+  route("GET", "/healthcheck", (c) => {
+    const status = deps.health();
+    if (status.connected) return c.text("OK");
+    return c.text(`Broker unavailable: ${status.reason ?? "not connected"}`, 503);
+  });
+}

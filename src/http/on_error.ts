@@ -1,0 +1,16 @@
+/**
+ * The one place where failures become HTTP responses: a JSON body `{"error": "..."}` with the
+ * status of the StalkError, and a generic 500 (logged, never a stack trace) for anything else.
+ */
+import type { Context } from "hono";
+import { StalkError } from "../errors.ts";
+import { describeError, log } from "../log.ts";
+
+/** Turns any thrown value into the response a client sees. */
+export function errorResponse(error: unknown, c: Context): Response {
+  if (error instanceof StalkError) {
+    return c.json({ error: error.message }, error.status as 400, error.headers);
+  }
+  log.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${describeError(error)}`);
+  return c.json({ error: "Internal server error" }, 500);
+}

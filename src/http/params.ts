@@ -1,0 +1,107 @@
+/**
+ * Validation of query-string and form parameters with valibot. A failure becomes a 400 that
+ * names the parameter and quotes the value.
+ */
+import type { Context } from "hono";
+import * as v from "valibot";
+import { badRequest } from "../errors.ts";
+
+/** A schema over parameter texts: every entry takes an optional string. */
+export type ParamSchema = v.ObjectSchema<
+  Record<string, v.GenericSchema<string | undefined, unknown>>,
+  undefined
+>;
+
+/** Reads the query string of `c` through `schema`; throws a 400 StalkError on bad input. */
+export function parseQuery<S extends ParamSchema>(c: Context, schema: S): v.InferOutput<S> {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.entries)) raw[key] = c.req.query(key);
+  const result = v.safeParse(schema, raw);
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const key = v.getDotPath(issue) ?? "parameter";
+  throw badRequest(`Invalid '${key}': ${issue.message}, got '${raw[key] ?? ""}'`);
+}
+
+/** An optional non-negative integer; an empty value counts as absent. */
+export const optionalCount = v.optional(
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.transform((text) => (text === "" ? undefined : text)),
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d+$/, "expected a non-negative integer"),
+        v.transform(Number),
+      ),
+    ),
+  ),
+);
+
+/** An optional integer that may be negative (Flower clamps a negative offset to 0). */
+export const optionalInteger = v.optional(
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.transform((text) => (text === "" ? undefined : text)),
+    v.optional(
+      v.pipe(v.string(), v.regex(/^-?\d+$/, "expected an integer"), v.transform(Number)),
+    ),
+  ),
+);
+
+/** An optional boolean in Python's `strtobool` spellings. */
+export const optionalBool = v.optional(
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.toLowerCase(),
+    v.picklist(
+      ["", "y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"],
+      "expected a boolean",
+    ),
+    v.transform((text) => ["y", "yes", "t", "true", "on", "1"].includes(text)),
+  ),
+);
+
+/** An optional filter value where Flower's literal `All` and an empty value mean no filter. */
+export const optionalFilter = v.optional(
+  v.pipe(
+    v.string(),
+    v.transform((text) => (text === "" || text === "All" ? undefined : text)),
+  ),
+);
+
+/** A `%Y-%m-%d %H:%M` time in UTC, as epoch seconds. */
+export const optionalMinute = v.optional(
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.transform((text) => (text === "" ? undefined : text)),
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, "expected a UTC time as YYYY-MM-DD HH:MM"),
+        v.transform(parseUtcMinute),
+        v.number("expected a valid UTC time as YYYY-MM-DD HH:MM"),
+      ),
+    ),
+  ),
+);
+
+/** Parses `YYYY-MM-DD HH:MM` as UTC; NaN-free: returns undefined for impossible dates. */
+export function parseUtcMinute(text: string): number | undefined {
+  const [date, time] = text.split(" ");
+  const [year, month, day] = date.split("-").map(Number);
+  const [hour, minute] = time.split(":").map(Number);
+  const ms = Date.UTC(year, month - 1, day, hour, minute);
+  const check = new Date(ms);
+  if (
+    check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 ||
+    check.getUTCDate() !== day || check.getUTCHours() !== hour || check.getUTCMinutes() !== minute
+  ) {
+    return undefined;
+  }
+  return ms / 1000;
+}
