@@ -18,6 +18,8 @@ export interface Config {
   enableEvents: boolean;
   /** Message TTL of Stalk's event queue, in seconds. */
   eventQueueTtl: number;
+  /** Refuse every mutating API call with 403. */
+  readOnly: boolean;
   /** `FLOWER_UNAUTHENTICATED_API`: open `/api/*` without auth. */
   unauthenticatedApi: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -97,6 +99,7 @@ const ConfigSchema = v.object({
   inspect_timeout: positiveNumber(),
   enable_events: bool,
   event_queue_ttl: positiveNumber(),
+  read_only: bool,
   unauthenticated_api: bool,
   logging: logLevel,
 });
@@ -135,6 +138,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   event_queue_ttl: {
     default: "60",
     help: "Seconds an event may wait in Stalk's queue before the broker drops it",
+  },
+  read_only: {
+    default: "false",
+    flag: true,
+    help: "Refuse every API call that changes workers or tasks (403)",
   },
   unauthenticated_api: {
     default: "false",
@@ -231,6 +239,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       inspectTimeout: out.inspect_timeout,
       enableEvents: out.enable_events,
       eventQueueTtl: out.event_queue_ttl,
+      readOnly: out.read_only,
       unauthenticatedApi: out.unauthenticated_api,
       logLevel: out.logging,
     },

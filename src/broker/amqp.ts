@@ -12,6 +12,8 @@ import {
   backoffDelay,
   type BackoffOptions,
   type ControlMessage,
+  type QueueLength,
+  type ReplyRoute,
   type Transport,
   type TransportHandlers,
   type TransportStatus,
@@ -30,6 +32,7 @@ export interface AmqpOptions {
 
 const EVENT_EXCHANGE = "celeryev";
 const CONTROL_EXCHANGE = "celery.pidbox";
+const REPLY_EXCHANGE = "reply.celery.pidbox";
 
 /** Celery's event stream and pidbox over RabbitMQ. */
 export class AmqpTransport implements Transport {
@@ -39,6 +42,8 @@ export class AmqpTransport implements Transport {
   readonly #options: Required<AmqpOptions>;
   /** Reused across reconnects so events buffered during a short outage are not lost. */
   readonly #eventQueue = `celeryev.${crypto.randomUUID()}`;
+  /** The oid: routing key of this process's pidbox reply queue. */
+  readonly #oid = crypto.randomUUID();
   #client?: AMQPClient;
   #control?: AMQPChannel;
   #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
@@ -70,7 +75,7 @@ export class AmqpTransport implements Transport {
   async publishControl(message: ControlMessage): Promise<void> {
     const channel = this.#control;
     if (!this.#status.connected || !channel || channel.closed) {
-      throw new StalkError("unavailable", `Broker unavailable: ${this.#status.reason ?? "not connected"}`);
+      throw this.#unavailable();
     }
     try {
       await channel.basicPublish(CONTROL_EXCHANGE, "", JSON.stringify(message.body), {
@@ -80,8 +85,41 @@ export class AmqpTransport implements Transport {
         headers: message.headers,
       });
     } catch (error) {
-      throw new StalkError("unavailable", `Broker unavailable: ${describeError(error)}`, { cause: error });
+      throw this.#unavailable(error);
     }
+  }
+
+  replyRoute(): ReplyRoute {
+    if (!this.#status.connected) {
+      throw this.#unavailable();
+    }
+    return { exchange: REPLY_EXCHANGE, routingKey: this.#oid };
+  }
+
+  async queueLengths(names: string[]): Promise<QueueLength[]> {
+    const client = this.#client;
+    if (!this.#status.connected || !client) {
+      throw this.#unavailable();
+    }
+    const out: QueueLength[] = [];
+    // A passive declare of a missing queue closes its channel (404), so each probe gets a
+    // throwaway channel and a failure only means "no such queue".
+    for (const name of names) {
+      let channel: AMQPChannel | undefined;
+      try {
+        channel = await client.channel();
+        const ok = await channel.queueDeclare(name, { passive: true });
+        out.push({ name, messages: ok.messageCount, consumers: ok.consumerCount });
+      } catch (error) {
+        if (client.closed) {
+          throw this.#unavailable(error);
+        }
+        out.push({ name, messages: 0, consumers: 0 });
+      } finally {
+        if (channel && !channel.closed) await channel.close().catch(() => {});
+      }
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -108,6 +146,7 @@ export class AmqpTransport implements Transport {
       await this.#declare(client, handlers, lost);
       this.#control = await client.channel();
       await this.#control.exchangeDeclare(CONTROL_EXCHANGE, "fanout", { durable: false, autoDelete: false });
+      await this.#declareReplies(client, handlers, lost);
     } catch (error) {
       if (!client.closed) await client.close().catch(() => {});
       lost(describeError(error));
@@ -153,6 +192,35 @@ export class AmqpTransport implements Transport {
     });
   }
 
+  /** The pidbox reply queue of kombu's `Mailbox.get_reply_queue`, bound with the oid. */
+  async #declareReplies(
+    client: AMQPClient,
+    handlers: TransportHandlers,
+    lost: (reason: string) => void,
+  ): Promise<void> {
+    const channel = await client.channel();
+    channel.onerror = (reason) => lost(`reply channel closed: ${reason}`);
+    const queue = `${this.#oid}.${REPLY_EXCHANGE}`;
+    await channel.exchangeDeclare(REPLY_EXCHANGE, "direct", { durable: false, autoDelete: false });
+    await channel.queueDeclare(queue, { durable: false, autoDelete: true }, {
+      "x-message-ttl": 300_000,
+      "x-expires": 10_000,
+    });
+    await channel.queueBind(queue, REPLY_EXCHANGE, this.#oid);
+    await channel.basicConsume(queue, { noAck: true }, (message) => {
+      const ticket = message.properties.headers?.ticket;
+      try {
+        handlers.onControlReply?.({
+          ticket: typeof ticket === "string" ? ticket : undefined,
+          body: message.body ?? new Uint8Array(),
+          contentType: message.properties.contentType,
+        });
+      } catch (error) {
+        log.error(`Control reply handler failed: ${describeError(error)}`);
+      }
+    });
+  }
+
   #lost(handlers: TransportHandlers, reason: string): void {
     if (this.#closed || this.#timer !== undefined) return;
     const client = this.#client;
@@ -168,6 +236,11 @@ export class AmqpTransport implements Transport {
       this.#timer = undefined;
       void this.#connect(handlers);
     }, delay);
+  }
+
+  #unavailable(cause?: unknown): StalkError {
+    const reason = cause === undefined ? this.#status.reason ?? "not connected" : describeError(cause);
+    return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
   }
 
   #setStatus(connected: boolean, reason?: string): void {

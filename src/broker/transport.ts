@@ -25,6 +25,26 @@ export interface ControlMessage {
   headers: Record<string, string | number>;
 }
 
+/** A reply from a worker's mailbox: body `{node: reply}`, header `ticket`. */
+export interface ControlReply {
+  ticket?: string;
+  body: Uint8Array;
+  contentType?: string;
+}
+
+/** Where workers should send replies (the pidbox `reply_to` field). */
+export interface ReplyRoute {
+  exchange: string;
+  routingKey: string;
+}
+
+/** Ready-message and consumer counts of one task queue. */
+export interface QueueLength {
+  name: string;
+  messages: number;
+  consumers: number;
+}
+
 /** A live broker connection that reconnects by itself until closed. */
 export interface Transport {
   readonly kind: BrokerKind;
@@ -33,6 +53,13 @@ export interface Transport {
   status(): TransportStatus;
   /** Publishes to the `celery.pidbox` fanout; throws `StalkError("unavailable")` when down. */
   publishControl(message: ControlMessage): Promise<void>;
+  /**
+   * The process's one reply route, bound before any request that wants replies is published;
+   * replies arrive at `onControlReply`. Throws `StalkError("unavailable")` when down.
+   */
+  replyRoute(): ReplyRoute;
+  /** Counts ready messages and consumers; a queue that does not exist counts 0. */
+  queueLengths(names: string[]): Promise<QueueLength[]>;
   /** Closes the connection and stops reconnecting. */
   close(): Promise<void>;
 }
@@ -42,6 +69,8 @@ export interface TransportHandlers {
   onEvent(message: EventMessage): void;
   /** Called after every successful (re)connect, when the event queue is consuming. */
   onConnected?(): void;
+  /** A worker's reply to a pidbox request that asked for one. */
+  onControlReply?(reply: ControlReply): void;
 }
 
 /** Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with jitter. */

@@ -3,27 +3,27 @@
  * announces itself at once (Celery's `wakeup_workers`), and every 5 s it broadcasts
  * `enable_events` so workers started without `-E` send task events (Flower's behaviour).
  */
-import { controlRequest } from "../celery/pidbox.ts";
 import type { Transport } from "../broker/transport.ts";
 import { describeError, log } from "../log.ts";
+import type { ControlClient } from "./control_client.ts";
 
 /** Options for {@linkcode EventWaker}. */
 export interface EventWakerOptions {
   enableEvents: boolean;
   /** Milliseconds between `enable_events` broadcasts. */
   intervalMs?: number;
-  /** The sender's Lamport clock. */
-  clock: () => number;
 }
 
 /** Sends the wake-up and enable-events broadcasts. */
 export class EventWaker {
   readonly #transport: Transport;
+  readonly #control: ControlClient;
   readonly #options: EventWakerOptions;
   #timer?: ReturnType<typeof setInterval>;
 
-  constructor(transport: Transport, options: EventWakerOptions) {
+  constructor(transport: Transport, control: ControlClient, options: EventWakerOptions) {
     this.#transport = transport;
+    this.#control = control;
     this.#options = options;
   }
 
@@ -48,7 +48,7 @@ export class EventWaker {
 
   async #send(method: string): Promise<void> {
     try {
-      await this.#transport.publishControl(controlRequest(method, {}, this.#options.clock(), { timeout: 1 }));
+      await this.#control.cast(method, {});
     } catch (error) {
       log.debug(`Broadcast '${method}' failed: ${describeError(error)}`);
     }

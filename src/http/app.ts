@@ -4,9 +4,12 @@
  */
 import { type Context, Hono } from "hono";
 import type { Config } from "../config.ts";
-import type { TransportStatus } from "../broker/transport.ts";
+import type { QueueLength, TransportStatus } from "../broker/transport.ts";
+import type { WorkerInfo } from "../control/inspector.ts";
+import type { WorkerControl } from "../control/worker_control.ts";
 import { StalkError } from "../errors.ts";
 import type { TaskJson, TaskQuery } from "../state/types.ts";
+import { registerControlRoutes } from "./api/control.ts";
 import { registerTaskRoutes } from "./api/tasks.ts";
 import { registerWorkerRoutes } from "./api/workers.ts";
 import { registerHealthRoute } from "./health.ts";
@@ -24,10 +27,20 @@ export interface EventStateReader {
   workerStatus(): Record<string, boolean>;
 }
 
+/** What the HTTP layer reads from the worker-info cache. */
+export interface InspectorReader {
+  all(): Record<string, WorkerInfo>;
+  get(name: string): WorkerInfo | undefined;
+  refresh(name?: string): Promise<void>;
+}
+
 /** Everything the routes need, injected by the composition root. */
 export interface AppDeps {
   config: Pick<Config, "basicAuth" | "unauthenticatedApi">;
   state: EventStateReader;
+  inspector: InspectorReader;
+  control: WorkerControl;
+  queueLengths(): Promise<QueueLength[]>;
   health(): TransportStatus;
 }
 
@@ -58,6 +71,7 @@ export function createApp(deps: AppDeps): Hono {
   registerHealthRoute(route, deps);
   registerTaskRoutes(route, deps);
   registerWorkerRoutes(route, deps);
+  registerControlRoutes(route, deps);
 
   app.notFound((c) => {
     const allowed = table.allowed(c.req.path);

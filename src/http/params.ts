@@ -16,11 +16,38 @@ export type ParamSchema = v.ObjectSchema<
 export function parseQuery<S extends ParamSchema>(c: Context, schema: S): v.InferOutput<S> {
   const raw: Record<string, string | undefined> = {};
   for (const key of Object.keys(schema.entries)) raw[key] = c.req.query(key);
+  return parseParams(raw, schema);
+}
+
+/**
+ * Reads parameters from the query string or a form body, as Tornado's `get_argument` does
+ * (the query string wins), through `schema`.
+ */
+export async function parseForm<S extends ParamSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
+  const raw: Record<string, string | undefined> = {};
+  const type = c.req.header("Content-Type") ?? "";
+  let form: Record<string, unknown> = {};
+  if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+    try {
+      form = await c.req.parseBody();
+    } catch (error) {
+      throw badRequest(`Invalid form body: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  for (const key of Object.keys(schema.entries)) {
+    const fromForm = form[key];
+    raw[key] = c.req.query(key) ?? (typeof fromForm === "string" ? fromForm : undefined);
+  }
+  return parseParams(raw, schema);
+}
+
+function parseParams<S extends ParamSchema>(raw: Record<string, string | undefined>, schema: S): v.InferOutput<S> {
   const result = v.safeParse(schema, raw);
   if (result.success) return result.output;
   const issue = result.issues[0];
   const key = v.getDotPath(issue) ?? "parameter";
-  throw badRequest(`Invalid '${key}': ${issue.message}, got '${raw[key] ?? ""}'`);
+  if (raw[key] === undefined) throw badRequest(`Missing parameter '${key}'`);
+  throw badRequest(`Invalid '${key}': ${issue.message}, got '${raw[key]}'`);
 }
 
 /** An optional non-negative integer; an empty value counts as absent. */
@@ -47,6 +74,29 @@ export const optionalInteger = v.optional(
     v.transform((text) => (text === "" ? undefined : text)),
     v.optional(
       v.pipe(v.string(), v.regex(/^-?\d+$/, "expected an integer"), v.transform(Number)),
+    ),
+  ),
+);
+
+/** A required non-empty text parameter. */
+export const requiredText = v.pipe(
+  v.string("is required"),
+  v.trim(),
+  v.minLength(1, "must not be empty"),
+);
+
+/** An optional positive number (seconds); an empty value counts as absent. */
+export const optionalSeconds = v.optional(
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.transform((text) => (text === "" ? undefined : text)),
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d+(\.\d+)?$/, "expected a non-negative number of seconds"),
+        v.transform(Number),
+      ),
     ),
   ),
 );

@@ -1,24 +1,31 @@
-/** `GET /api/workers`: worker liveness from events (`status=true`). */
+/** `GET /api/workers` (`flower/api/workers.py`): the inspect cache, or liveness with `status`. */
 import * as v from "valibot";
-import { StalkError } from "../../errors.ts";
+import { notFound } from "../../errors.ts";
 import type { AppDeps, Register } from "../app.ts";
 import { optionalBool, parseQuery } from "../params.ts";
 
 const ListWorkersParams = v.object({
   status: optionalBool,
   refresh: optionalBool,
-  workername: v.optional(v.string()),
+  workername: v.optional(v.pipe(v.string(), v.trim())),
 });
 
 /** Registers the worker read routes. */
 export function registerWorkerRoutes(route: Register, deps: AppDeps): void {
-  route("GET", "/api/workers", (c) => {
+  route("GET", "/api/workers", async (c) => {
     const params = parseQuery(c, ListWorkersParams);
+    const name = params.workername || undefined;
     if (params.status) return c.json(deps.state.workerStatus());
-    // TODO(#3): the inspect-backed forms (whole cache, workername, refresh).
-    throw new StalkError(
-      "not_implemented",
-      "Worker inspection is not available yet: only /api/workers?status=true is served",
-    );
+    if (params.refresh) await deps.inspector.refresh(name);
+    if (name) {
+      const info = deps.inspector.get(name);
+      if (!info) throw notFound(`Unknown worker '${name}'`);
+      return c.json({ [name]: info });
+    }
+    return c.json(deps.inspector.all());
+  });
+
+  route("GET", "/api/queues/length", async (c) => {
+    return c.json({ active_queues: await deps.queueLengths() });
   });
 }

@@ -1,0 +1,117 @@
+/**
+ * Stalk's composition root: configuration → transport → state → HTTP app → serve, plus signal
+ * handling and a clean shutdown.
+ */
+import process from "node:process";
+import { createTransport } from "./src/broker/mod.ts";
+import { redactUrl } from "./src/celery/broker_url.ts";
+import { ConfigError, helpText, loadConfig } from "./src/config.ts";
+import { ControlClient } from "./src/control/control_client.ts";
+import { EventWaker } from "./src/control/event_waker.ts";
+import { Inspector } from "./src/control/inspector.ts";
+import { queueLengths } from "./src/control/queue_lengths.ts";
+import { WorkerControl } from "./src/control/worker_control.ts";
+import { createApp } from "./src/http/app.ts";
+import { EventIngest } from "./src/ingest/event_ingest.ts";
+import { describeError, log, setLogLevel } from "./src/log.ts";
+import { serve } from "./src/runtime.ts";
+import { LamportClock } from "./src/state/clock.ts";
+import { posixUtcOffset, prepareEvent } from "./src/state/receiver.ts";
+import { State } from "./src/state/state.ts";
+import { VERSION } from "./src/version.ts";
+
+function main(): void {
+  let command;
+  try {
+    command = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`stalk: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (command.kind === "help") {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`stalk ${VERSION}\n`);
+    return;
+  }
+  const config = command.config;
+  setLogLevel(config.logLevel);
+
+  let transport;
+  try {
+    transport = createTransport(config.broker, { eventQueueTtl: config.eventQueueTtl });
+  } catch (error) {
+    process.stderr.write(`stalk: invalid value for --broker: ${describeError(error)}\n`);
+    process.exit(2);
+  }
+
+  const state = new State({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers });
+  const clock = new LamportClock();
+  const now = () => Date.now() / 1000;
+  const control = new ControlClient(transport, () => clock.forward());
+  const inspector = new Inspector(control, {
+    timeout: config.inspectTimeout,
+    workerStatus: () => state.workerStatus(),
+  });
+  const workerControl = new WorkerControl(control, inspector, {
+    readOnly: config.readOnly,
+    timeout: Math.max(config.inspectTimeout, 1000),
+    knownFromEvents: (name) => state.worker(name) !== undefined,
+  });
+  const ingest = new EventIngest({
+    prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
+    apply: (event) => {
+      state.apply(event);
+      if (event.type.startsWith("worker-")) inspector.onWorkerEvent(event.type, event.hostname);
+    },
+  });
+  const waker = new EventWaker(transport, control, { enableEvents: config.enableEvents });
+  let inspected = false;
+  transport.start({
+    onEvent: (message) => ingest.handle(message),
+    onControlReply: (reply) => control.handleReply(reply),
+    onConnected: () => {
+      waker.onConnected();
+      if (!inspected) {
+        inspected = true;
+        inspector.start();
+      }
+    },
+  });
+  waker.start();
+
+  const app = createApp({
+    config,
+    state,
+    inspector,
+    control: workerControl,
+    queueLengths: () => queueLengths(transport, inspector),
+    health: () => transport.status(),
+  });
+  const server = serve({ port: config.port, hostname: config.address }, app.fetch);
+  log.info(
+    `Stalk ${VERSION} listening on http://${config.address || "0.0.0.0"}:${server.port}, ` +
+      `broker ${redactUrl(config.broker)}`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`Received ${signal}, shutting down`);
+    waker.stop();
+    inspector.stop();
+    await Promise.race([
+      Promise.allSettled([server.close(), transport.close()]),
+      new Promise((resolve) => setTimeout(resolve, 3000)),
+    ]);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main();
