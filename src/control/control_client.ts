@@ -24,7 +24,11 @@ export interface BroadcastOptions {
 /** Replies by node name (`flatten_reply`). */
 export type Replies = Record<string, unknown>;
 
-const ReplyBody = v.record(v.string(), v.unknown());
+/** `{node: reply}`; valibot's record alone would also take an array. */
+const ReplyBody = v.pipe(
+  v.custom<Record<string, unknown>>((x) => typeof x === "object" && x !== null && !Array.isArray(x)),
+  v.record(v.string(), v.unknown()),
+);
 
 interface Collector {
   replies: Replies;
