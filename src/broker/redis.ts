@@ -1,0 +1,270 @@
+/**
+ * Redis transport over node-redis, speaking kombu's Redis conventions (`src/celery/kombu_redis.ts`):
+ * events arrive by PSUBSCRIBE on the `celeryev` fanout channels, pidbox requests go out by
+ * PUBLISH, and replies come back on a list Stalk owns, bound in `_kombu.binding.reply.celery.pidbox`.
+ * Stalk never touches `unacked`/`unacked_index` or lists it did not write.
+ */
+import { createClient } from "redis";
+import { type BrokerUrl, redactUrl } from "../celery/broker_url.ts";
+import {
+  bindingKey,
+  bindingMember,
+  decodeEnvelope,
+  encodeEnvelope,
+  eventPatterns,
+  fanoutChannel,
+  queueKeys,
+  type RedisNaming,
+} from "../celery/kombu_redis.ts";
+import { StalkError } from "../errors.ts";
+import { describeError, log } from "../log.ts";
+import {
+  backoffDelay,
+  type BackoffOptions,
+  type ControlMessage,
+  type QueueLength,
+  type ReplyRoute,
+  type Transport,
+  type TransportHandlers,
+  type TransportStatus,
+} from "./transport.ts";
+
+/** Options for {@linkcode RedisTransport}. */
+export interface RedisOptions {
+  naming: RedisNaming;
+  backoff?: BackoffOptions;
+  /** Seconds a BRPOP for replies blocks before looping. */
+  pollSeconds?: number;
+}
+
+const CONTROL_EXCHANGE = "celery.pidbox";
+const REPLY_EXCHANGE = "reply.celery.pidbox";
+
+/** node-redis with default modules; the wrapper pins createClient's generics. */
+function newClient(url: string, username: string | undefined, password: string | undefined, backoff: BackoffOptions) {
+  return createClient({
+    url,
+    username,
+    password,
+    socket: { reconnectStrategy: (retries: number) => backoffDelay(retries, backoff) },
+  });
+}
+
+type Client = ReturnType<typeof newClient>;
+
+/** Celery's event stream and pidbox over Redis. */
+export class RedisTransport implements Transport {
+  readonly kind = "redis" as const;
+  readonly #url: BrokerUrl;
+  readonly #naming: RedisNaming;
+  readonly #backoff: BackoffOptions;
+  readonly #poll: number;
+  readonly #display: string;
+  readonly #oid = crypto.randomUUID();
+  #commands?: Client;
+  #subscriber?: Client;
+  #blocking?: Client;
+  #closed = false;
+  #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
+
+  constructor(url: BrokerUrl, options: RedisOptions) {
+    this.#url = url;
+    this.#naming = options.naming;
+    this.#backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    this.#poll = options.pollSeconds ?? 1;
+    this.#display = redactUrl(`${url.scheme}://${url.hostname}:${url.port}/${url.vhost}`);
+  }
+
+  start(handlers: TransportHandlers): void {
+    const commands = this.#client("commands");
+    this.#commands = commands;
+    this.#subscriber = this.#client("subscriber");
+    this.#blocking = this.#client("replies");
+    for (const client of [commands, this.#subscriber]) {
+      client.on("ready", () => void this.#onReady(handlers));
+    }
+    void this.#connectAll(handlers);
+  }
+
+  status(): TransportStatus {
+    return this.#status;
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    const commands = this.#ready();
+    const envelope = encodeEnvelope({
+      body: JSON.stringify(message.body),
+      headers: message.headers,
+      exchange: CONTROL_EXCHANGE,
+      routingKey: "",
+    });
+    try {
+      await commands.publish(fanoutChannel(this.#naming, CONTROL_EXCHANGE), envelope);
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  replyRoute(): ReplyRoute {
+    this.#ready();
+    return { exchange: REPLY_EXCHANGE, routingKey: this.#oid };
+  }
+
+  async queueLengths(names: string[]): Promise<QueueLength[]> {
+    const commands = this.#ready();
+    try {
+      const multi = commands.multi();
+      for (const name of names) for (const key of queueKeys(this.#naming, name)) multi.lLen(key);
+      const counts = (await multi.exec()) as unknown as number[];
+      const steps = this.#naming.prioritySteps.length;
+      return names.map((name, i) => ({
+        name,
+        messages: counts.slice(i * steps, (i + 1) * steps).reduce((sum, n) => sum + Number(n), 0),
+        consumers: 0,
+      }));
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#setStatus(false, "closed");
+    const commands = this.#commands;
+    if (commands?.isReady) {
+      // Leave nothing behind: the binding member and the reply lists are Stalk's own.
+      await commands.sRem(bindingKey(this.#naming, REPLY_EXCHANGE), this.#replyMember())
+        .catch(() => {});
+      await commands.del(this.#replyKeys()).catch(() => {});
+    }
+    for (const client of [this.#blocking, this.#subscriber, this.#commands]) {
+      if (client?.isOpen) client.destroy();
+    }
+  }
+
+  #client(role: string): Client {
+    const url = this.#url;
+    const client = newClient(
+      `${url.tls ? "rediss" : "redis"}://${url.hostname}:${url.port}/${url.vhost}`,
+      url.username || undefined,
+      url.password || undefined,
+      this.#backoff,
+    );
+    client.on("error", (error: unknown) => this.#lost(`${role} connection: ${describeError(error)}`));
+    client.on("end", () => this.#lost(`${role} connection closed`));
+    client.on("reconnecting", () => this.#lost(`${role} connection lost`));
+    return client;
+  }
+
+  async #connectAll(handlers: TransportHandlers): Promise<void> {
+    const subscriber = this.#subscriber!;
+    try {
+      await Promise.all([this.#commands!.connect(), subscriber.connect(), this.#blocking!.connect()]);
+      await subscriber.pSubscribe(eventPatterns(this.#naming), (message, channel) => {
+        this.#onEventMessage(handlers, message, channel);
+      });
+    } catch (error) {
+      if (!this.#closed) log.error(`Redis broker ${this.#display}: ${describeError(error)}`);
+      return;
+    }
+    void this.#pollReplies(handlers);
+    await this.#onReady(handlers);
+  }
+
+  /** Runs on every (re)connect of the command client: rebinds replies, reports connected. */
+  async #onReady(handlers: TransportHandlers): Promise<void> {
+    const commands = this.#commands;
+    if (this.#closed || !commands?.isReady || !this.#subscriber?.isReady) return;
+    try {
+      // Redis may have restarted empty: the reply binding must exist before any request.
+      await commands.sAdd(bindingKey(this.#naming, REPLY_EXCHANGE), this.#replyMember());
+    } catch (error) {
+      this.#lost(describeError(error));
+      return;
+    }
+    if (this.#status.connected) return;
+    this.#setStatus(true);
+    log.info(`Connected to ${this.#display}, subscribed to ${eventPatterns(this.#naming).join(", ")}`);
+    try {
+      handlers.onConnected?.();
+    } catch (error) {
+      log.error(`onConnected handler failed: ${describeError(error)}`);
+    }
+  }
+
+  #onEventMessage(handlers: TransportHandlers, message: string, channel: string): void {
+    let decoded;
+    try {
+      decoded = decodeEnvelope(message);
+    } catch (error) {
+      handlers.onEvent({ routingKey: channel, body: new Uint8Array(), malformed: describeError(error) });
+      return;
+    }
+    try {
+      handlers.onEvent({
+        routingKey: decoded.routingKey ?? channel.slice(channel.lastIndexOf("/") + 1),
+        body: decoded.body,
+        contentType: decoded.contentType,
+      });
+    } catch (error) {
+      log.error(`Event handler failed: ${describeError(error)}`);
+    }
+  }
+
+  async #pollReplies(handlers: TransportHandlers): Promise<void> {
+    const keys = this.#replyKeys();
+    let failures = 0;
+    while (!this.#closed) {
+      const blocking = this.#blocking!;
+      try {
+        const popped = await blocking.brPop(keys, this.#poll);
+        failures = 0;
+        if (!popped) continue;
+        const reply = decodeEnvelope(popped.element);
+        const ticket = reply.headers.ticket;
+        handlers.onControlReply?.({
+          ticket: typeof ticket === "string" ? ticket : undefined,
+          body: reply.body,
+          contentType: reply.contentType,
+        });
+      } catch (error) {
+        if (this.#closed) return;
+        log.debug(`Reply poll failed: ${describeError(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures++, this.#backoff)));
+      }
+    }
+  }
+
+  #replyQueue(): string {
+    return `${this.#oid}.${REPLY_EXCHANGE}`;
+  }
+
+  #replyMember(): string {
+    return bindingMember(this.#naming, this.#oid, this.#replyQueue());
+  }
+
+  #replyKeys(): string[] {
+    return queueKeys(this.#naming, this.#replyQueue());
+  }
+
+  #ready(): Client {
+    const commands = this.#commands;
+    if (!this.#status.connected || !commands?.isReady) throw this.#unavailable();
+    return commands;
+  }
+
+  #lost(reason: string): void {
+    if (this.#closed) return;
+    if (this.#status.connected) log.warn(`Broker ${this.#display} unavailable: ${reason}`);
+    this.#setStatus(false, reason);
+  }
+
+  #unavailable(cause?: unknown): StalkError {
+    const reason = cause === undefined ? this.#status.reason ?? "not connected" : describeError(cause);
+    return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
+  }
+
+  #setStatus(connected: boolean, reason?: string): void {
+    this.#status = { connected, since: Date.now(), reason };
+  }
+}
