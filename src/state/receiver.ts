@@ -1,0 +1,47 @@
+/**
+ * The receiving side of Celery's event clocks and timestamps, as
+ * `EventReceiver.event_from_message` (`celery/events/receiver.py`, protocol doc 2.7).
+ */
+import type { RawEvent } from "../celery/events.ts";
+import type { LamportClock } from "./clock.ts";
+import type { CeleryEvent } from "./types.ts";
+
+/** Celery's `CLIENT_CLOCK_SKEW`: a `task-sent` is dated one tick before the receiver's clock. */
+const CLIENT_CLOCK_SKEW = -1;
+
+/**
+ * Stamps a validated event with the receiver's clock, a localised timestamp and
+ * `local_received`. Like Celery it updates the event object in place (one event per message part,
+ * so no copy is needed at ingest rates) and returns it.
+ */
+export function prepareEvent(
+  raw: RawEvent,
+  clock: LamportClock,
+  now: () => number,
+  localUtcOffset: number,
+): CeleryEvent {
+  const event = raw as RawEvent & { clock: number; local_received: number };
+  if (event.type === "task-sent") {
+    // Clients never synchronise their clocks, so their value means nothing here.
+    event.clock = (clock.value || 1) + CLIENT_CLOCK_SKEW;
+    clock.adjust(event.clock);
+  } else if (typeof raw.clock === "number") {
+    clock.adjust(raw.clock);
+  } else {
+    event.clock = clock.forward();
+  }
+  if (typeof raw.utcoffset === "number" && typeof raw.timestamp === "number") {
+    event.timestamp = raw.timestamp - (raw.utcoffset - localUtcOffset) * 3600;
+  }
+  event.local_received = now();
+  return event;
+}
+
+/**
+ * This machine's offset to UTC in whole hours with Python's POSIX sign (positive west of UTC),
+ * as `celery.utils.time.utcoffset`: UTC+2 gives -2, UTC-5 gives 5, half-hour zones floor.
+ */
+export function posixUtcOffset(date: Date = new Date()): number {
+  // getTimezoneOffset() is already minutes west of UTC, DST included.
+  return Math.floor(date.getTimezoneOffset() / 60);
+}

@@ -1,0 +1,126 @@
+/**
+ * The event state: Celery's `State._event` (protocol doc 2.9) over a bounded task store and
+ * worker table, with the queries the HTTP layer needs. Pure: no I/O, time comes from `now`.
+ */
+import { mergeTaskEvent } from "./merge.ts";
+import { countTasks, queryTasks } from "./query.ts";
+import { TaskStore } from "./task_store.ts";
+import type { CeleryEvent, TaskJson, TaskQuery, WorkerJson } from "./types.ts";
+import { WorkerTable } from "./worker_table.ts";
+
+/** Sizes and clock of a `State`. */
+export interface StateOptions {
+  /** Most tasks held (Flower's `--max_tasks`); the first-seen task is evicted beyond it. */
+  maxTasks: number;
+  /** Most workers held (`--max_workers`); the least recently updated is evicted beyond it. */
+  maxWorkers: number;
+  /** Current time in epoch seconds, for worker liveness. Defaults to the system clock. */
+  now?: () => number;
+}
+
+/** Tasks and workers as the event stream describes them. */
+export class State {
+  #tasks: TaskStore;
+  #workers: WorkerTable;
+  #now: () => number;
+
+  /** An empty state bounded by `options`. */
+  constructor(options: StateOptions) {
+    this.#tasks = new TaskStore(options.maxTasks);
+    this.#workers = new WorkerTable(options.maxWorkers);
+    this.#now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** Applies one prepared event in O(1). Events of other groups, or malformed, are ignored. */
+  apply(event: CeleryEvent): void {
+    const type = event.type;
+    if (typeof type !== "string") return;
+    const dash = type.indexOf("-");
+    // Python's str.partition: no dash means the whole type is the group.
+    const group = dash < 0 ? type : type.slice(0, dash);
+    const subject = dash < 0 ? "" : type.slice(dash + 1);
+    if (typeof event.hostname !== "string" || typeof event.timestamp !== "number") return;
+    if (group === "task") this.#applyTask(subject, event);
+    else if (group === "worker") this.#applyWorker(subject, event);
+  }
+
+  /** The task `uuid`, if held. */
+  task(uuid: string): TaskJson | undefined {
+    const slot = this.#tasks.slotOf(uuid);
+    return slot === undefined ? undefined : this.#tasks.toJson(slot);
+  }
+
+  /** The page of tasks `query` selects, in order. */
+  tasks(query: TaskQuery): TaskJson[] {
+    return queryTasks(this.#tasks, query);
+  }
+
+  /** How many tasks `query`'s filters select, ignoring offset and limit. O(1) for one filter. */
+  countTasks(query: TaskQuery): number {
+    return countTasks(this.#tasks, query);
+  }
+
+  /** Distinct names of the tasks held, sorted. */
+  taskTypes(): string[] {
+    return this.#tasks.names.values().sort();
+  }
+
+  /** The worker `hostname`, if held. */
+  worker(hostname: string): WorkerJson | undefined {
+    return this.#workers.get(hostname)?.toJson(this.#now());
+  }
+
+  /** Every worker held, least recently updated first. */
+  workers(): WorkerJson[] {
+    const now = this.#now();
+    return [...this.#workers.all()].map((worker) => worker.toJson(now));
+  }
+
+  /** Hostname -> alive, for every worker held. */
+  workerStatus(): Record<string, boolean> {
+    const now = this.#now();
+    const status: Record<string, boolean> = {};
+    for (const worker of this.#workers.all()) status[worker.hostname] = worker.alive(now);
+    return status;
+  }
+
+  /** Tasks held (not Celery's `task_count`, which counts `task-received` events). */
+  get taskCount(): number {
+    return this.#tasks.size;
+  }
+
+  /** Workers held. */
+  get workerCount(): number {
+    return this.#workers.size;
+  }
+
+  #applyTask(subject: string, event: CeleryEvent): void {
+    const uuid = event.uuid;
+    // Celery raises KeyError without a uuid; there is nothing to attach such an event to.
+    if (typeof uuid !== "string") return;
+    const store = this.#tasks;
+    const slot = store.slotOf(uuid) ?? store.create(uuid);
+    const localReceived = typeof event.local_received === "number" ? event.local_received : 0;
+    if (subject === "sent") {
+      store.setClient(slot, event.hostname);
+    } else {
+      this.#workers.applyTaskEvent(event.hostname, event.timestamp, localReceived);
+      store.setWorker(slot, event.hostname);
+    }
+    mergeTaskEvent(store, slot, subject, event);
+    store.touch(slot);
+  }
+
+  #applyWorker(subject: string, event: CeleryEvent): void {
+    const localReceived = event.local_received;
+    // Celery ignores a worker event without these.
+    if (typeof localReceived !== "number") return;
+    this.#workers.applyWorkerEvent(
+      subject,
+      event.hostname,
+      event.timestamp,
+      localReceived,
+      event,
+    );
+  }
+}
