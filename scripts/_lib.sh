@@ -1,0 +1,101 @@
+# shellcheck shell=bash
+# Helpers sourced by scripts/*: find or install the toolchain and the local services, so every
+# script works on a fresh Debian machine that has only Node.js and npm.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS_DIR="$REPO_ROOT/.tools"
+# Majors pinned so a new major cannot change the toolchain under us.
+TOOLS_PACKAGES=(deno@^2.9.6 bun@^1.4.5)
+export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# npm install deno and bun into .tools/ (never beside deno.json: a root package.json would switch
+# Deno into manual node_modules mode).
+install_tools() {
+  command -v npm >/dev/null || die "Cannot install deno and bun: npm is not on PATH"
+  log "Installing ${TOOLS_PACKAGES[*]} into .tools/"
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "${TOOLS_PACKAGES[@]}"
+}
+
+# ensure_deno: export DENO, a Deno 2: `deno` on PATH, else .tools/, installed when missing.
+ensure_deno() {
+  local found
+  found=$(command -v deno || true)
+  if [[ -n $found ]] && "$found" --version 2>/dev/null | grep '^deno 2\.' >/dev/null; then
+    DENO=$found
+  else
+    [[ -x $TOOLS_DIR/node_modules/.bin/deno ]] || install_tools
+    DENO=$TOOLS_DIR/node_modules/.bin/deno
+  fi
+  export DENO
+}
+
+# ensure_bun: export BUN: `bun` on PATH, else .tools/, installed when missing.
+ensure_bun() {
+  BUN=$(command -v bun || true)
+  if [[ -z $BUN ]]; then
+    [[ -x $TOOLS_DIR/node_modules/.bin/bun ]] || install_tools
+    BUN=$TOOLS_DIR/node_modules/.bin/bun
+  fi
+  export BUN
+}
+
+# ensure_deps: fill node_modules/ from deno.json and deno.lock when it is missing.
+ensure_deps() {
+  [[ -d $REPO_ROOT/node_modules ]] || (cd "$REPO_ROOT" && "$DENO" install)
+}
+
+_APT_UPDATED=
+# ensure_apt_packages pkg...: install the Debian packages that are not installed yet.
+ensure_apt_packages() {
+  local pkg missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  local sudo=
+  [[ $(id -u) == 0 ]] || sudo=sudo
+  log "Installing Debian packages: ${missing[*]}"
+  if [[ -z $_APT_UPDATED ]]; then
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    _APT_UPDATED=1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${missing[@]}"
+}
+
+# port_open PORT: whether something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# ensure_rabbitmq: RabbitMQ answering on 127.0.0.1:5672, installed and started when needed.
+ensure_rabbitmq() {
+  ensure_apt_packages rabbitmq-server
+  port_open 5672 && return 0
+  log "Starting RabbitMQ (rabbitmq-server -detached)"
+  rabbitmq-server -detached || true
+  local deadline=$((SECONDS + 120))
+  until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1 && port_open 5672; do
+    ((SECONDS < deadline)) || die "RabbitMQ did not start within 120 s"
+    sleep 1
+  done
+}
+
+# ensure_redis: Redis answering on 127.0.0.1:6379, installed and started when needed.
+ensure_redis() {
+  ensure_apt_packages redis-server
+  port_open 6379 && return 0
+  log "Starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  local deadline=$((SECONDS + 30))
+  until [[ $(redis-cli -p 6379 ping 2>/dev/null) == PONG ]]; do
+    ((SECONDS < deadline)) || die "Redis did not start within 30 s"
+    sleep 0.5
+  done
+}

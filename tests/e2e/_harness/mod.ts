@@ -1,0 +1,16 @@
+/** The e2e harness: real broker, real Celery workers, Stalk from source or as a binary. */
+
+export { api, type ApiResponse, basicAuth } from "./api.ts";
+export {
+  celeryClient,
+  type ClientInput,
+  type ClientOutput,
+  type ClientResult,
+  type TaskToSend,
+} from "./client.ts";
+export { brokerFixture, type BrokerKind, brokerKind } from "./env.ts";
+export { killAll } from "./process.ts";
+export { type BrokerFixture, rabbitVhost } from "./rabbit.ts";
+export { type Stalk, type StalkOptions, startStalk } from "./stalk.ts";
+export { sleep, waitFor, type WaitOptions } from "./wait.ts";
+export { startWorker, type Worker, type WorkerOptions } from "./worker.ts";
