@@ -40,13 +40,19 @@ export interface RedisOptions {
 const CONTROL_EXCHANGE = "celery.pidbox";
 const REPLY_EXCHANGE = "reply.celery.pidbox";
 
-/** node-redis with default modules; the wrapper pins createClient's generics. */
-function newClient(url: string, username: string | undefined, password: string | undefined, backoff: BackoffOptions) {
+/** node-redis with default modules for a parsed URL; the wrapper pins createClient's generics. */
+function newClient(url: BrokerUrl, backoff: BackoffOptions) {
+  const reconnectStrategy = (retries: number) => backoffDelay(retries, backoff);
   return createClient({
-    url,
-    username,
-    password,
-    socket: { reconnectStrategy: (retries: number) => backoffDelay(retries, backoff) },
+    ...(url.socketPath
+      ? { socket: { path: url.socketPath, reconnectStrategy } }
+      : {
+        url: `${url.tls ? "rediss" : "redis"}://${url.hostname}:${url.port}`,
+        socket: { reconnectStrategy },
+      }),
+    database: Number(url.vhost),
+    username: url.username || undefined,
+    password: url.password || undefined,
   });
 }
 
@@ -72,7 +78,8 @@ export class RedisTransport implements Transport {
     this.#naming = options.naming;
     this.#backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
     this.#poll = options.pollSeconds ?? 1;
-    this.#display = redactUrl(`${url.scheme}://${url.hostname}:${url.port}/${url.vhost}`);
+    const where = url.socketPath ?? `${url.hostname}:${url.port}`;
+    this.#display = redactUrl(`${url.scheme}://${where}/${url.vhost}`);
   }
 
   start(handlers: TransportHandlers): void {
@@ -143,13 +150,7 @@ export class RedisTransport implements Transport {
   }
 
   #client(role: string): Client {
-    const url = this.#url;
-    const client = newClient(
-      `${url.tls ? "rediss" : "redis"}://${url.hostname}:${url.port}/${url.vhost}`,
-      url.username || undefined,
-      url.password || undefined,
-      this.#backoff,
-    );
+    const client = newClient(this.#url, this.#backoff);
     client.on("error", (error: unknown) => this.#lost(`${role} connection: ${describeError(error)}`));
     client.on("end", () => this.#lost(`${role} connection closed`));
     client.on("reconnecting", () => this.#lost(`${role} connection lost`));

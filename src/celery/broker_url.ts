@@ -18,6 +18,8 @@ export interface BrokerUrl {
   /** AMQP virtual host, or the Redis database number as text. */
   vhost: string;
   query: URLSearchParams;
+  /** Unix socket of a `redis+socket://` URL. */
+  socketPath?: string;
 }
 
 const SCHEMES: Record<string, { kind: BrokerKind; port: number; tls: boolean }> = {
@@ -33,6 +35,10 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text.trim());
   if (!match) throw new Error(`Cannot parse broker URL '${redactUrl(text)}': no scheme`);
   const scheme = match[1].toLowerCase();
+  if (scheme === "redis+socket") return parseSocketUrl(match[2]);
+  if (scheme === "sentinel") {
+    throw new Error("Redis Sentinel brokers (sentinel://) are not supported yet");
+  }
   const known = SCHEMES[scheme];
   if (!known) throw new Error(`Unsupported broker scheme '${scheme}://'`);
   // Parse the rest with HTTP rules, as kombu does.
@@ -45,6 +51,9 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   const path = url.pathname.startsWith("/") ? url.pathname.slice(1) : url.pathname;
   const vhost = decodeURIComponent(path);
   const isAmqp = known.kind === "amqp";
+  if (!isAmqp && vhost !== "" && !/^\d+$/.test(vhost)) {
+    throw new Error(`Redis database must be a number, got '${vhost}'`);
+  }
   return {
     kind: known.kind,
     scheme,
@@ -55,6 +64,27 @@ export function parseBrokerUrl(text: string): BrokerUrl {
     password: url.password ? decodeURIComponent(url.password) : isAmqp ? "guest" : "",
     vhost: vhost || (isAmqp ? "/" : "0"),
     query: url.searchParams,
+  };
+}
+
+/** `redis+socket:///path/to/redis.sock?virtual_host=N` (kombu's `a+b://` form). */
+function parseSocketUrl(rest: string): BrokerUrl {
+  const [path, search = ""] = rest.split("?", 2);
+  if (!path.startsWith("/")) throw new Error("A redis+socket:// URL needs an absolute socket path");
+  const query = new URLSearchParams(search);
+  const db = query.get("virtual_host") ?? "0";
+  if (!/^\d+$/.test(db)) throw new Error(`Redis database must be a number, got '${db}'`);
+  return {
+    kind: "redis",
+    scheme: "redis+socket",
+    tls: false,
+    hostname: "",
+    port: 0,
+    username: "",
+    password: query.get("password") ?? "",
+    vhost: db,
+    query,
+    socketPath: decodeURIComponent(path),
   };
 }
 

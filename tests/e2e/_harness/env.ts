@@ -4,6 +4,7 @@
  */
 
 import { type BrokerFixture, rabbitVhost } from "./rabbit.ts";
+import { redisDatabase } from "./redis_db.ts";
 
 /** The brokers the suite can run against. */
 export type BrokerKind = "amqp" | "redis";
@@ -20,8 +21,15 @@ export async function brokerFixture(kind: BrokerKind = brokerKind()): Promise<Br
   switch (kind) {
     case "amqp":
       return await rabbitVhost();
-    case "redis":
-      // TODO(redis-e2e): a Redis database number per test file, flushed on remove().
-      throw new Error("STALK_E2E_BROKER=redis is not supported by the e2e harness yet");
+    case "redis": {
+      // Broker and result backend share the claimed database, as many Celery deployments do.
+      const database = await redisDatabase();
+      return {
+        name: `redis-db-${database.db}`,
+        brokerUrl: database.url,
+        backendUrl: database.url,
+        remove: database.remove,
+      };
+    }
   }
 }

@@ -11,6 +11,16 @@ export {
 export { brokerFixture, type BrokerKind, brokerKind } from "./env.ts";
 export { killAll } from "./process.ts";
 export { type BrokerFixture, rabbitVhost } from "./rabbit.ts";
+export { redisCli, type RedisDatabase, redisDatabase } from "./redis_db.ts";
 export { type Stalk, type StalkOptions, startStalk } from "./stalk.ts";
 export { sleep, waitFor, type WaitOptions } from "./wait.ts";
 export { startWorker, type Worker, type WorkerOptions } from "./worker.ts";
+export { publishRaw, type RawMessage } from "./amqp_raw.ts";
+export {
+  listTasks,
+  taskInfo,
+  type TaskView,
+  waitForTaskState,
+  waitForTaskStates,
+  workerStatus,
+} from "./stalk_api.ts";

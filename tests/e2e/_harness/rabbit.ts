@@ -2,6 +2,7 @@
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { redisDatabase } from "./redis_db.ts";
 import { undoOnExit } from "./reaper.ts";
 
 /** A broker namespace the test owns: where to connect, and how to throw it away. */
@@ -10,6 +11,8 @@ export interface BrokerFixture {
   name: string;
   /** A Celery/Flower broker URL for it. */
   brokerUrl: string;
+  /** A Redis result backend URL of its own (a claimed database). */
+  backendUrl: string;
   /** Delete it and everything in it. */
   remove(): Promise<void>;
 }
@@ -20,15 +23,18 @@ export async function rabbitVhost(): Promise<BrokerFixture> {
   await rabbitmqctl("add_vhost", name);
   const release = undoOnExit(`vhost:${name}`, `rabbitmqctl -q delete_vhost ${name}`);
   await rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*");
+  const backend = await redisDatabase();
   let removed = false;
   return {
     name,
     brokerUrl: `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(name)}`,
+    backendUrl: backend.url,
     async remove() {
       if (removed) return;
       removed = true;
       await rabbitmqctl("delete_vhost", name);
       release();
+      await backend.remove();
     },
   };
 }
