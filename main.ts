@@ -3,6 +3,8 @@
  * handling and a clean shutdown.
  */
 import process from "node:process";
+import { createResultBackend } from "./src/backend/mod.ts";
+import { TaskRunner } from "./src/backend/task_runner.ts";
 import { createTransport } from "./src/broker/mod.ts";
 import { redactUrl } from "./src/celery/broker_url.ts";
 import { ConfigError, helpText, loadConfig } from "./src/config.ts";
@@ -48,6 +50,14 @@ function main(): void {
     process.exit(2);
   }
 
+  let backend;
+  try {
+    backend = createResultBackend(config.resultBackend, transport);
+  } catch (error) {
+    process.stderr.write(`stalk: invalid value for --result_backend: ${describeError(error)}\n`);
+    process.exit(2);
+  }
+
   const state = new State({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers });
   const clock = new LamportClock();
   const now = () => Date.now() / 1000;
@@ -60,6 +70,9 @@ function main(): void {
     readOnly: config.readOnly,
     timeout: Math.max(config.inspectTimeout, 1000),
     knownFromEvents: (name) => state.worker(name) !== undefined,
+  });
+  const tasks = new TaskRunner(transport, backend, inspector, {
+    applyTimeout: config.applyTimeout,
   });
   const ingest = new EventIngest({
     prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
@@ -88,13 +101,15 @@ function main(): void {
     state,
     inspector,
     control: workerControl,
+    tasks,
     queueLengths: () => queueLengths(transport, inspector),
     health: () => transport.status(),
   });
   const server = serve({ port: config.port, hostname: config.address }, app.fetch);
   log.info(
     `Stalk ${VERSION} listening on http://${config.address || "0.0.0.0"}:${server.port}, ` +
-      `broker ${redactUrl(config.broker)}`,
+      `broker ${redactUrl(config.broker)}` +
+      (config.resultBackend ? `, result backend ${redactUrl(config.resultBackend)}` : ""),
   );
 
   let stopping = false;
@@ -105,7 +120,7 @@ function main(): void {
     waker.stop();
     inspector.stop();
     await Promise.race([
-      Promise.allSettled([server.close(), transport.close()]),
+      Promise.allSettled([server.close(), transport.close(), backend?.close()]),
       new Promise((resolve) => setTimeout(resolve, 3000)),
     ]);
     process.exit(0);

@@ -3,6 +3,8 @@
  * way Flower reads them (flag over environment over default) and validated by one valibot schema.
  */
 import * as v from "valibot";
+import { parseBackendUrl } from "./celery/backend_url.ts";
+import { redactUrl } from "./celery/broker_url.ts";
 
 /** The typed, validated configuration of one Stalk process. */
 export interface Config {
@@ -23,6 +25,10 @@ export interface Config {
   /** `FLOWER_UNAUTHENTICATED_API`: open `/api/*` without auth. */
   unauthenticatedApi: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** `--result_backend` / `CELERY_RESULT_BACKEND`: redis://, rediss:// or rpc://; none when unset. */
+  resultBackend?: string;
+  /** Seconds `POST /api/task/apply` waits for a result unless the request names a `timeout`. */
+  applyTimeout: number;
 }
 
 /** What the command line asked for: run the server, or print help or the version. */
@@ -86,7 +92,22 @@ const credentials = v.pipe(
   v.minLength(1, "expected user:password[,user:password…]"),
 );
 
-const logLevel = v.picklist(["debug", "info", "warn", "error"], "expected debug, info, warn or error");
+const resultBackend = v.pipe(
+  v.string(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed || dataset.value.trim() === "") return;
+    try {
+      parseBackendUrl(dataset.value);
+    } catch (error) {
+      addIssue({ message: error instanceof Error ? error.message : String(error) });
+    }
+  }),
+);
+
+const logLevel = v.picklist(
+  ["debug", "info", "warn", "error"],
+  "expected debug, info, warn or error",
+);
 
 /** One schema for every option; each entry turns the option's text into its typed value. */
 const ConfigSchema = v.object({
@@ -102,6 +123,8 @@ const ConfigSchema = v.object({
   read_only: bool,
   unauthenticated_api: bool,
   logging: logLevel,
+  result_backend: v.optional(resultBackend),
+  apply_timeout: positiveNumber(),
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -150,6 +173,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     help: "FLOWER_UNAUTHENTICATED_API: serve /api/* without authentication",
   },
   logging: { default: "info", help: "Log level: debug, info, warn or error" },
+  result_backend: {
+    help: "Result backend URL (redis://, rediss://, rpc://) for the apply, result and abort routes",
+    env: ["CELERY_RESULT_BACKEND"],
+  },
+  apply_timeout: { default: "60", help: "Seconds POST /api/task/apply waits for a result" },
 };
 
 const VALUE_FLAGS = new Set(["help", "version"]);
@@ -163,7 +191,9 @@ function isOption(name: string): name is OptionName {
 }
 
 /** Splits `argv` into option texts; throws ConfigError on an unknown flag or a missing value. */
-function readFlags(argv: string[]): { values: Partial<Record<OptionName, string>>; wants?: string } {
+function readFlags(
+  argv: string[],
+): { values: Partial<Record<OptionName, string>>; wants?: string } {
   const values: Partial<Record<OptionName, string>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -223,7 +253,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     const issue = result.issues[0];
     const key = v.getDotPath(issue)?.split(".")[0] ?? "";
     const where = origin[key] ?? key;
-    const given = raw[key] === undefined ? "" : `, got '${raw[key]}'`;
+    // Redacted: a broker or backend URL may carry a password.
+    const given = raw[key] === undefined ? "" : `, got '${redactUrl(raw[key])}'`;
     throw new ConfigError(`invalid value for ${where}: ${issue.message}${given}`);
   }
   const out = result.output;
@@ -242,6 +273,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       readOnly: out.read_only,
       unauthenticatedApi: out.unauthenticated_api,
       logLevel: out.logging,
+      resultBackend: out.result_backend?.trim() || undefined,
+      applyTimeout: out.apply_timeout,
     },
   };
 }
@@ -252,7 +285,9 @@ export function helpText(): string {
   for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
     if (spec.envOnly) continue;
     const env = [`FLOWER_${name.toUpperCase()}`, ...(spec.env ?? [])].join(", ");
-    const def = spec.default === undefined || spec.default === "" ? "" : ` (default ${spec.default})`;
+    const def = spec.default === undefined || spec.default === ""
+      ? ""
+      : ` (default ${spec.default})`;
     lines.push(`  --${name.padEnd(18)} ${spec.help}${def}; env ${env}`);
   }
   lines.push("  --help               Print this help");

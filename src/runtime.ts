@@ -28,7 +28,7 @@ interface DenoLike {
 }
 
 interface BunLike {
-  serve(options: { port: number; hostname?: string; fetch: FetchHandler }): {
+  serve(options: { port: number; hostname?: string; idleTimeout?: number; fetch: FetchHandler }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void> | void;
   };
@@ -43,7 +43,13 @@ export const runtimeName: "deno" | "bun" = globals.Bun ? "bun" : "deno";
 export function serve(options: ServeOptions, handler: FetchHandler): HttpServer {
   const hostname = options.hostname || "0.0.0.0";
   if (globals.Bun) {
-    const server = globals.Bun.serve({ port: options.port, hostname, fetch: handler });
+    // Bun closes a request after 10 s without bytes; `apply` and `result?timeout=` wait longer.
+    const server = globals.Bun.serve({
+      port: options.port,
+      hostname,
+      idleTimeout: 0,
+      fetch: handler,
+    });
     return { port: server.port, close: async () => await server.stop() };
   }
   if (globals.Deno) {

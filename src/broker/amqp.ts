@@ -8,12 +8,16 @@ import type { AMQPChannel } from "@cloudamqp/amqp-client";
 import { type BrokerUrl, redactUrl } from "../celery/broker_url.ts";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
+import type { TaskMessage } from "../celery/task_message.ts";
+import type { TaskRoute } from "../celery/task_options.ts";
+import { AmqpTaskPublisher, consumeResultQueue } from "./amqp_tasks.ts";
 import {
   backoffDelay,
   type BackoffOptions,
   type ControlMessage,
   type QueueLength,
   type ReplyRoute,
+  type ResultMessage,
   type Transport,
   type TransportHandlers,
   type TransportStatus,
@@ -52,6 +56,10 @@ export class AmqpTransport implements Transport {
   /** Bumped on every connect so callbacks of an abandoned connection are ignored. */
   #generation = 0;
   #timer?: ReturnType<typeof setTimeout>;
+  /** Task publishing on the current connection. */
+  #tasks?: AmqpTaskPublisher;
+  /** The rpc:// result queue, declared and consumed on every connection once asked for. */
+  #results?: { queue: string; onResult: (message: ResultMessage) => void };
 
   constructor(url: BrokerUrl, options: AmqpOptions) {
     this.#options = {
@@ -61,7 +69,9 @@ export class AmqpTransport implements Transport {
       ...options,
     };
     this.#url = clientUrl(url, this.#options.heartbeat);
-    this.#display = redactUrl(`${url.scheme}://${url.username}:x@${url.hostname}:${url.port}/${url.vhost}`);
+    this.#display = redactUrl(
+      `${url.scheme}://${url.username}:x@${url.hostname}:${url.port}/${url.vhost}`,
+    );
   }
 
   start(handlers: TransportHandlers): void {
@@ -122,6 +132,27 @@ export class AmqpTransport implements Transport {
     return out;
   }
 
+  async publishTask(message: TaskMessage, route: TaskRoute): Promise<void> {
+    const tasks = this.#tasks;
+    if (!this.#status.connected || !tasks) {
+      throw this.#unavailable();
+    }
+    await tasks.publish(message, route);
+  }
+
+  consumeResults(queue: string, onResult: (message: ResultMessage) => void): void {
+    this.#results = { queue, onResult };
+    const client = this.#client;
+    if (this.#status.connected && client) {
+      const generation = this.#generation;
+      consumeResultQueue(client, queue, onResult, (reason) => {
+        if (generation === this.#generation) log.warn(`Result queue lost: ${reason}`);
+      }).catch((error) =>
+        log.error(`Cannot consume result queue '${queue}': ${describeError(error)}`)
+      );
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -145,8 +176,15 @@ export class AmqpTransport implements Transport {
       this.#client = client;
       await this.#declare(client, handlers, lost);
       this.#control = await client.channel();
-      await this.#control.exchangeDeclare(CONTROL_EXCHANGE, "fanout", { durable: false, autoDelete: false });
+      await this.#control.exchangeDeclare(CONTROL_EXCHANGE, "fanout", {
+        durable: false,
+        autoDelete: false,
+      });
       await this.#declareReplies(client, handlers, lost);
+      if (this.#results) {
+        await consumeResultQueue(client, this.#results.queue, this.#results.onResult, lost);
+      }
+      this.#tasks = new AmqpTaskPublisher(client, (cause) => this.#unavailable(cause));
     } catch (error) {
       if (!client.closed) await client.close().catch(() => {});
       lost(describeError(error));
@@ -226,6 +264,7 @@ export class AmqpTransport implements Transport {
     const client = this.#client;
     this.#client = undefined;
     this.#control = undefined;
+    this.#tasks = undefined;
     if (client && !client.closed) void client.close().catch(() => {});
     const delay = backoffDelay(this.#attempt++, this.#options.backoff);
     if (this.#status.connected || this.#attempt === 1) {
@@ -239,7 +278,9 @@ export class AmqpTransport implements Transport {
   }
 
   #unavailable(cause?: unknown): StalkError {
-    const reason = cause === undefined ? this.#status.reason ?? "not connected" : describeError(cause);
+    const reason = cause === undefined
+      ? this.#status.reason ?? "not connected"
+      : describeError(cause);
     return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
   }
 
@@ -253,5 +294,7 @@ function clientUrl(url: BrokerUrl, heartbeat: number): string {
   const host = url.hostname === "localhost" ? "127.0.0.1" : url.hostname;
   const auth = `${encodeURIComponent(url.username)}:${encodeURIComponent(url.password)}`;
   const scheme = url.tls ? "amqps" : "amqp";
-  return `${scheme}://${auth}@${host}:${url.port}/${encodeURIComponent(url.vhost)}?heartbeat=${heartbeat}&name=stalk`;
+  return `${scheme}://${auth}@${host}:${url.port}/${
+    encodeURIComponent(url.vhost)
+  }?heartbeat=${heartbeat}&name=stalk`;
 }

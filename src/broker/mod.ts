@@ -1,6 +1,6 @@
 /** Picks the transport for a broker URL. */
 import { parseBrokerUrl } from "../celery/broker_url.ts";
-import { AmqpTransport, type AmqpOptions } from "./amqp.ts";
+import { type AmqpOptions, AmqpTransport } from "./amqp.ts";
 import type { Transport } from "./transport.ts";
 
 /** Options every transport understands. */

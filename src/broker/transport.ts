@@ -3,12 +3,16 @@
  * comes later). Everything above it is broker-agnostic; nothing else imports a broker client.
  */
 import type { BrokerKind } from "../celery/broker_url.ts";
+import type { TaskMessage } from "../celery/task_message.ts";
+import type { TaskRoute } from "../celery/task_options.ts";
 
 /** One message delivered from Celery's event exchange. */
 export interface EventMessage {
   routingKey: string;
   body: Uint8Array;
   contentType?: string;
+  /** Set when the transport could not even unwrap the message (e.g. a bad Redis envelope). */
+  malformed?: string;
 }
 
 /** Whether the broker connection is up, and why not when it is down. */
@@ -45,6 +49,13 @@ export interface QueueLength {
   consumers: number;
 }
 
+/** A message on the `rpc://` result queue: a result document, `correlationId` = task id. */
+export interface ResultMessage {
+  correlationId?: string;
+  body: Uint8Array;
+  contentType?: string;
+}
+
 /** A live broker connection that reconnects by itself until closed. */
 export interface Transport {
   readonly kind: BrokerKind;
@@ -60,6 +71,17 @@ export interface Transport {
   replyRoute(): ReplyRoute;
   /** Counts ready messages and consumers; a queue that does not exist counts 0. */
   queueLengths(names: string[]): Promise<QueueLength[]>;
+  /**
+   * Publishes a task as Celery's `send_task_message` does, declaring `route.queue` (and its
+   * direct exchange and binding) only when it does not exist yet. Throws
+   * `StalkError("unavailable")` when down. Optional until every transport has it.
+   */
+  publishTask?(message: TaskMessage, route: TaskRoute): Promise<void>;
+  /**
+   * Declares the `rpc://` result queue `queue` (not durable, auto-delete, `x-expires` one day)
+   * and consumes it, on this and every later connection; results go to `onResult`.
+   */
+  consumeResults?(queue: string, onResult: (message: ResultMessage) => void): void;
   /** Closes the connection and stops reconnecting. */
   close(): Promise<void>;
 }
@@ -80,7 +102,11 @@ export interface BackoffOptions {
 }
 
 /** Delay before reconnect attempt number `attempt` (0-based). */
-export function backoffDelay(attempt: number, options: BackoffOptions, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random = Math.random,
+): number {
   const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(base * (0.75 + random() * 0.5));
 }

@@ -7,6 +7,7 @@ import * as v from "valibot";
 
 /** Why an event or a message was dropped. Counted and logged once per kind. */
 export type RejectReason =
+  | "bad_envelope"
   | "too_large"
   | "content_type"
   | "bad_json"
@@ -156,7 +157,11 @@ export function validateEvent(item: unknown, maxDepth: number): Validated {
   if (typeof type !== "string") {
     return invalid("invalid_fields", "type: missing or not a string");
   }
-  const schema = type.startsWith("task-") ? TaskEvent : type.startsWith("worker-") ? WorkerEvent : null;
+  const schema = type.startsWith("task-")
+    ? TaskEvent
+    : type.startsWith("worker-")
+    ? WorkerEvent
+    : null;
   if (!schema) return invalid("unknown_type", `event type '${type.slice(0, 64)}'`);
   const result = v.safeParse(schema, item);
   if (!result.success) {

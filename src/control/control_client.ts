@@ -26,7 +26,9 @@ export type Replies = Record<string, unknown>;
 
 /** `{node: reply}`; valibot's record alone would also take an array. */
 const ReplyBody = v.pipe(
-  v.custom<Record<string, unknown>>((x) => typeof x === "object" && x !== null && !Array.isArray(x)),
+  v.custom<Record<string, unknown>>((x) =>
+    typeof x === "object" && x !== null && !Array.isArray(x)
+  ),
   v.record(v.string(), v.unknown()),
 );
 
@@ -59,14 +61,25 @@ export class ControlClient {
   }
 
   /** Sends a command without waiting for replies. */
-  async cast(command: string, args: Record<string, unknown>, options: BroadcastOptions = {}): Promise<void> {
+  async cast(
+    command: string,
+    args: Record<string, unknown>,
+    options: BroadcastOptions = {},
+  ): Promise<void> {
     await this.#transport.publishControl(
-      controlRequest(command, args, this.#clock(), { destination: options.destination, timeout: 1 }),
+      controlRequest(command, args, this.#clock(), {
+        destination: options.destination,
+        timeout: 1,
+      }),
     );
   }
 
   /** Sends a command and resolves with the replies gathered. Rejects only if publishing fails. */
-  async call(command: string, args: Record<string, unknown>, options: BroadcastOptions = {}): Promise<Replies> {
+  async call(
+    command: string,
+    args: Record<string, unknown>,
+    options: BroadcastOptions = {},
+  ): Promise<Replies> {
     const timeout = options.timeout ?? 1000;
     const destination = options.destination;
     const limit = options.limit ?? (destination?.length ? destination.length : Infinity);
@@ -87,11 +100,19 @@ export class ControlClient {
       };
       this.#pending.set(ticket, collector);
       collector.idleTimer = setTimeout(collector.finish, timeout);
-      collector.deadlineTimer = setTimeout(collector.finish, options.deadline ?? 3 * timeout + 1000);
+      collector.deadlineTimer = setTimeout(
+        collector.finish,
+        options.deadline ?? 3 * timeout + 1000,
+      );
     });
     try {
       await this.#transport.publishControl(
-        controlRequest(command, args, this.#clock(), { destination, replyTo, ticket, timeout: timeout / 1000 }),
+        controlRequest(command, args, this.#clock(), {
+          destination,
+          replyTo,
+          ticket,
+          timeout: timeout / 1000,
+        }),
       );
     } catch (error) {
       this.#pending.get(ticket)?.finish();

@@ -125,7 +125,11 @@ export class Inspector {
   #store(worker: string, method: InspectMethod, reply: unknown): void {
     if (reply === null || reply === undefined) return;
     if (typeof reply === "object" && !Array.isArray(reply) && "error" in reply) {
-      log.warn(`Inspect '${method}' of '${worker}' answered an error: ${String((reply as { error: unknown }).error)}`);
+      log.warn(
+        `Inspect '${method}' of '${worker}' answered an error: ${
+          String((reply as { error: unknown }).error)
+        }`,
+      );
       return;
     }
     if (method === "stats" && typeof reply === "object" && !Array.isArray(reply)) {

@@ -23,6 +23,9 @@ export function consumedQueues(inspector: Inspector): string[] {
 }
 
 /** Ready-message counts of every consumed queue, in Flower's `active_queues` envelope order. */
-export async function queueLengths(transport: Transport, inspector: Inspector): Promise<QueueLength[]> {
+export async function queueLengths(
+  transport: Transport,
+  inspector: Inspector,
+): Promise<QueueLength[]> {
   return await transport.queueLengths(consumedQueues(inspector));
 }

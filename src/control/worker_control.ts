@@ -52,7 +52,9 @@ export class WorkerControl {
       await this.#inspector.refresh(worker);
       registered = this.#inspector.get(worker)?.registered;
     }
-    const names = Array.isArray(registered) ? registered.map((entry) => String(entry).split(" ")[0]) : [];
+    const names = Array.isArray(registered)
+      ? registered.map((entry) => String(entry).split(" ")[0])
+      : [];
     if (!names.includes(task)) throw new StalkError("not_found", `Unknown task '${task}'`);
   }
 
@@ -63,7 +65,12 @@ export class WorkerControl {
   }
 
   async poolRestart(worker: string): Promise<ControlResult> {
-    await this.#ask(worker, "pool_restart", { reload: false }, `Failed to restart the '${worker}' pool`);
+    await this.#ask(
+      worker,
+      "pool_restart",
+      { reload: false },
+      `Failed to restart the '${worker}' pool`,
+    );
     return { message: `Restarting '${worker}' worker's pool` };
   }
 
@@ -83,7 +90,12 @@ export class WorkerControl {
   }
 
   async addConsumer(worker: string, queue: string): Promise<ControlResult> {
-    const ok = await this.#ask(worker, "add_consumer", { queue }, `Failed to add '${queue}' consumer to '${worker}' worker`);
+    const ok = await this.#ask(
+      worker,
+      "add_consumer",
+      { queue },
+      `Failed to add '${queue}' consumer to '${worker}' worker`,
+    );
     return { message: ok };
   }
 
@@ -97,17 +109,31 @@ export class WorkerControl {
     return { message: ok };
   }
 
-  async timeLimit(worker: string, task: string, soft?: number, hard?: number): Promise<ControlResult> {
+  async timeLimit(
+    worker: string,
+    task: string,
+    soft?: number,
+    hard?: number,
+  ): Promise<ControlResult> {
     this.#prepare(worker);
     await this.requireTask(worker, task);
-    const ok = await this.#ask(worker, "time_limit", { task_name: task, soft: soft ?? null, hard: hard ?? null }, "Failed to set timeouts");
+    const ok = await this.#ask(worker, "time_limit", {
+      task_name: task,
+      soft: soft ?? null,
+      hard: hard ?? null,
+    }, "Failed to set timeouts");
     return { message: ok };
   }
 
   async rateLimit(worker: string, task: string, rate: string): Promise<ControlResult> {
     this.#prepare(worker);
     await this.requireTask(worker, task);
-    const ok = await this.#ask(worker, "rate_limit", { task_name: task, rate_limit: rate }, "Failed to set rate limit");
+    const ok = await this.#ask(
+      worker,
+      "rate_limit",
+      { task_name: task, rate_limit: rate },
+      "Failed to set rate limit",
+    );
     return { message: ok };
   }
 
@@ -124,7 +150,12 @@ export class WorkerControl {
   }
 
   /** Sends `command` to one worker and returns its `ok` text, or throws 403/504. */
-  async #ask(worker: string, command: string, args: Record<string, unknown>, failure: string): Promise<string> {
+  async #ask(
+    worker: string,
+    command: string,
+    args: Record<string, unknown>,
+    failure: string,
+  ): Promise<string> {
     this.#prepare(worker);
     const timeout = this.#options.timeout;
     const replies = await this.#control.call(command, args, { destination: [worker], timeout });
@@ -132,7 +163,9 @@ export class WorkerControl {
       throw new StalkError("timeout", `${failure}: worker did not reply within ${timeout} ms`);
     }
     const reply = replies[worker];
-    if (reply && typeof reply === "object" && "ok" in reply) return String((reply as { ok: unknown }).ok);
+    if (reply && typeof reply === "object" && "ok" in reply) {
+      return String((reply as { ok: unknown }).ok);
+    }
     const reason = reply && typeof reply === "object" && "error" in reply
       ? String((reply as { error: unknown }).error)
       : `unexpected reply ${JSON.stringify(reply)}`;

@@ -7,9 +7,11 @@ import type { Config } from "../config.ts";
 import type { QueueLength, TransportStatus } from "../broker/transport.ts";
 import type { WorkerInfo } from "../control/inspector.ts";
 import type { WorkerControl } from "../control/worker_control.ts";
+import type { TaskRunner } from "../backend/task_runner.ts";
 import { StalkError } from "../errors.ts";
 import type { TaskJson, TaskQuery } from "../state/types.ts";
 import { registerControlRoutes } from "./api/control.ts";
+import { registerPublishRoutes } from "./api/publish.ts";
 import { registerTaskRoutes } from "./api/tasks.ts";
 import { registerWorkerRoutes } from "./api/workers.ts";
 import { registerHealthRoute } from "./health.ts";
@@ -40,6 +42,8 @@ export interface AppDeps {
   state: EventStateReader;
   inspector: InspectorReader;
   control: WorkerControl;
+  /** Publishing tasks and reading their results (`apply`, `result`, `abort`, …); 501 without. */
+  tasks?: TaskRunner;
   queueLengths(): Promise<QueueLength[]>;
   health(): TransportStatus;
 }
@@ -72,13 +76,18 @@ export function createApp(deps: AppDeps): Hono {
   registerTaskRoutes(route, deps);
   registerWorkerRoutes(route, deps);
   registerControlRoutes(route, deps);
+  registerPublishRoutes(route, deps);
 
   app.notFound((c) => {
     const allowed = table.allowed(c.req.path);
     if (allowed.length > 0) {
-      throw new StalkError("method_not_allowed", `Method ${c.req.method} is not allowed on ${c.req.path}`, {
-        headers: { Allow: allowed.join(", ") },
-      });
+      throw new StalkError(
+        "method_not_allowed",
+        `Method ${c.req.method} is not allowed on ${c.req.path}`,
+        {
+          headers: { Allow: allowed.join(", ") },
+        },
+      );
     }
     throw new StalkError("not_found", `No route for ${c.req.path}`);
   });

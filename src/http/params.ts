@@ -23,15 +23,22 @@ export function parseQuery<S extends ParamSchema>(c: Context, schema: S): v.Infe
  * Reads parameters from the query string or a form body, as Tornado's `get_argument` does
  * (the query string wins), through `schema`.
  */
-export async function parseForm<S extends ParamSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
+export async function parseForm<S extends ParamSchema>(
+  c: Context,
+  schema: S,
+): Promise<v.InferOutput<S>> {
   const raw: Record<string, string | undefined> = {};
   const type = c.req.header("Content-Type") ?? "";
   let form: Record<string, unknown> = {};
-  if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+  if (
+    type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")
+  ) {
     try {
       form = await c.req.parseBody();
     } catch (error) {
-      throw badRequest(`Invalid form body: ${error instanceof Error ? error.message : String(error)}`);
+      throw badRequest(
+        `Invalid form body: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   for (const key of Object.keys(schema.entries)) {
@@ -41,7 +48,10 @@ export async function parseForm<S extends ParamSchema>(c: Context, schema: S): P
   return parseParams(raw, schema);
 }
 
-function parseParams<S extends ParamSchema>(raw: Record<string, string | undefined>, schema: S): v.InferOutput<S> {
+function parseParams<S extends ParamSchema>(
+  raw: Record<string, string | undefined>,
+  schema: S,
+): v.InferOutput<S> {
   const result = v.safeParse(schema, raw);
   if (result.success) return result.output;
   const issue = result.issues[0];

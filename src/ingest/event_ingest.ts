@@ -36,6 +36,10 @@ export class EventIngest {
   /** Handles one broker message. Never throws. */
   handle(message: EventMessage): void {
     this.counters.messages++;
+    if (message.malformed !== undefined) {
+      this.#count("bad_envelope", `${message.malformed} (channel '${message.routingKey}')`);
+      return;
+    }
     const decoded = decodeEventMessage(message.body, message.contentType);
     for (const rejection of decoded.rejections) {
       this.#count(rejection.reason, `${rejection.detail} (routing key '${message.routingKey}')`);
@@ -54,6 +58,8 @@ export class EventIngest {
     this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
     if (this.#logged.has(reason)) return;
     this.#logged.add(reason);
-    log.warn(`Dropped a malformed event (${reason}): ${detail}; further '${reason}' drops are counted, not logged`);
+    log.warn(
+      `Dropped a malformed event (${reason}): ${detail}; further '${reason}' drops are counted, not logged`,
+    );
   }
 }

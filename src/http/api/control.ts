@@ -1,13 +1,28 @@
 /** Worker and task control routes (`flower/api/control.py`): validate, call WorkerControl, reply. */
 import * as v from "valibot";
 import type { AppDeps, Register } from "../app.ts";
-import { optionalBool, optionalCount, optionalSeconds, parseForm, requiredText } from "../params.ts";
+import {
+  optionalBool,
+  optionalCount,
+  optionalSeconds,
+  parseForm,
+  requiredText,
+} from "../params.ts";
 
-const count = v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, "expected a non-negative integer"), v.transform(Number));
+const count = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(/^\d+$/, "expected a non-negative integer"),
+  v.transform(Number),
+);
 const PoolSize = v.object({ n: optionalCount });
 const Autoscale = v.object({ min: count, max: count });
 const Queue = v.object({ queue: requiredText });
-const Timeout = v.object({ workername: requiredText, soft: optionalSeconds, hard: optionalSeconds });
+const Timeout = v.object({
+  workername: requiredText,
+  soft: optionalSeconds,
+  hard: optionalSeconds,
+});
 const RateLimit = v.object({ workername: requiredText, ratelimit: requiredText });
 const Revoke = v.object({
   terminate: optionalBool,
@@ -23,10 +38,19 @@ const Revoke = v.object({
 /** Registers the control routes. */
 export function registerControlRoutes(route: Register, deps: AppDeps): void {
   const control = deps.control;
-  const pathName = (c: { req: { param(name: string): string | undefined } }) => c.req.param("name") ?? "";
+  const pathName = (c: { req: { param(name: string): string | undefined } }) =>
+    c.req.param("name") ?? "";
 
-  route("POST", "/api/worker/shutdown/:name{.+}", async (c) => c.json(await control.shutdown(pathName(c))));
-  route("POST", "/api/worker/pool/restart/:name{.+}", async (c) => c.json(await control.poolRestart(pathName(c))));
+  route(
+    "POST",
+    "/api/worker/shutdown/:name{.+}",
+    async (c) => c.json(await control.shutdown(pathName(c))),
+  );
+  route(
+    "POST",
+    "/api/worker/pool/restart/:name{.+}",
+    async (c) => c.json(await control.poolRestart(pathName(c))),
+  );
   route("POST", "/api/worker/pool/grow/:name{.+}", async (c) => {
     const { n } = await parseForm(c, PoolSize);
     return c.json(await control.poolGrow(pathName(c), n ?? 1));

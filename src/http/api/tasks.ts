@@ -3,7 +3,13 @@ import * as v from "valibot";
 import { notFound } from "../../errors.ts";
 import type { TaskJson, TaskQuery, TaskSortKey } from "../../state/types.ts";
 import type { AppDeps, Register } from "../app.ts";
-import { optionalCount, optionalFilter, optionalInteger, optionalMinute, parseQuery } from "../params.ts";
+import {
+  optionalCount,
+  optionalFilter,
+  optionalInteger,
+  optionalMinute,
+  parseQuery,
+} from "../params.ts";
 
 const SORT_KEYS = ["name", "state", "received", "started"];
 

@@ -6,7 +6,8 @@ import type { MiddlewareHandler } from "hono";
 
 const HEADERS: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers": "x-requested-with,access-control-allow-origin,authorization,content-type",
+  "Access-Control-Allow-Headers":
+    "x-requested-with,access-control-allow-origin,authorization,content-type",
   "Access-Control-Allow-Methods": "PUT, DELETE, OPTIONS, POST, GET, PATCH",
 };
 

@@ -25,7 +25,9 @@ test("every message a real Celery 5.2.6 worker and client sent decodes without r
 });
 
 test("a task.multi batch decodes into one event per element, in order", () => {
-  const batch = recorded.find((m) => m.routingKey === "task.multi" && m.body.includes("task-received"));
+  const batch = recorded.find((m) =>
+    m.routingKey === "task.multi" && m.body.includes("task-received")
+  );
   assert.ok(batch);
   const decoded = decodeEventMessage(encode(batch.body), "application/json");
   assert.equal(decoded.events.length, JSON.parse(batch.body).length);
@@ -52,7 +54,10 @@ test("bad JSON, a foreign content type and an oversized body are rejected whole"
     "content_type",
   );
   const limits = { ...DEFAULT_LIMITS, maxBytes: 10 };
-  assert.equal(decodeEventMessage("[" + " ".repeat(20) + "]", undefined, limits).rejections[0].reason, "too_large");
+  assert.equal(
+    decodeEventMessage("[" + " ".repeat(20) + "]", undefined, limits).rejections[0].reason,
+    "too_large",
+  );
 });
 
 test("a bad event in a batch is dropped and the good ones beside it are kept", () => {
@@ -80,18 +85,30 @@ test("a bad event in a batch is dropped and the good ones beside it are kept", (
 test("a deeply nested event is rejected", () => {
   let deep: unknown = 1;
   for (let i = 0; i < 100; i++) deep = { x: deep };
-  const decoded = decodeEventMessage(JSON.stringify({ ...base, type: "task-received", uuid: "a", extra: deep }), undefined);
+  const decoded = decodeEventMessage(
+    JSON.stringify({ ...base, type: "task-received", uuid: "a", extra: deep }),
+    undefined,
+  );
   assert.equal(decoded.rejections[0].reason, "too_deep");
 });
 
 test("worker events need numeric timestamps and a numeric loadavg", () => {
-  const bad = decodeEventMessage(JSON.stringify({ ...base, type: "worker-heartbeat", loadavg: ["x"] }), undefined);
+  const bad = decodeEventMessage(
+    JSON.stringify({ ...base, type: "worker-heartbeat", loadavg: ["x"] }),
+    undefined,
+  );
   assert.equal(bad.rejections[0].reason, "invalid_fields");
-  const missing = decodeEventMessage(JSON.stringify({ type: "worker-heartbeat", hostname: "w" }), undefined);
+  const missing = decodeEventMessage(
+    JSON.stringify({ type: "worker-heartbeat", hostname: "w" }),
+    undefined,
+  );
   assert.equal(missing.rejections[0].reason, "invalid_fields");
 });
 
 test("custom task event types are accepted", () => {
-  const decoded = decodeEventMessage(JSON.stringify({ ...base, type: "task-progress", uuid: "a", current: 5 }), undefined);
+  const decoded = decodeEventMessage(
+    JSON.stringify({ ...base, type: "task-progress", uuid: "a", current: 5 }),
+    undefined,
+  );
   assert.equal(decoded.events[0].type, "task-progress");
 });

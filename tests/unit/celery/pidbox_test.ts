@@ -23,6 +23,9 @@ test("a request for replies names the reply exchange, routing key and a ticket",
   }, 1000.2);
   assert.deepEqual(message.body.destination, ["celery@w1"]);
   assert.equal(message.body.ticket, "t-1");
-  assert.deepEqual(message.body.reply_to, { exchange: "reply.celery.pidbox", routing_key: "oid-1" });
+  assert.deepEqual(message.body.reply_to, {
+    exchange: "reply.celery.pidbox",
+    routing_key: "oid-1",
+  });
   assert.equal(message.headers.expires, 1002);
 });

@@ -19,7 +19,10 @@ test("a call with a destination stops as soon as every destination replied", asy
   assert.deepEqual(replies, { "celery@w1": { ok: "pong" } });
   assert.ok(Date.now() - started < 1000, "did not wait for the timeout");
   assert.deepEqual(transport.published[0].body.destination, ["celery@w1"]);
-  assert.deepEqual(transport.published[0].body.reply_to, { exchange: "reply.celery.pidbox", routing_key: "oid" });
+  assert.deepEqual(transport.published[0].body.reply_to, {
+    exchange: "reply.celery.pidbox",
+    routing_key: "oid",
+  });
   assert.equal(client.pending, 0);
 });
 
@@ -45,7 +48,9 @@ test("replies for another ticket, without a ticket, or not JSON are ignored", as
     client.handleReply({ ticket, body: new TextEncoder().encode('{"w": {"ok": 1}}') });
   };
   transport.responder = () => [{}];
-  assert.deepEqual(await client.call("ping", {}, { destination: ["w"], timeout: 50 }), { w: { ok: 1 } });
+  assert.deepEqual(await client.call("ping", {}, { destination: ["w"], timeout: 50 }), {
+    w: { ok: 1 },
+  });
 });
 
 test("concurrent calls keep their own replies", async () => {
@@ -67,7 +72,10 @@ test("the overall deadline ends a call that keeps receiving replies", async () =
   };
   const call = client.call("stats", {}, { timeout: 40, deadline: 120 });
   let n = 0;
-  const drip = setInterval(() => client.handleReply({ ticket, body: new TextEncoder().encode(`{"w${n++}": 1}`) }), 10);
+  const drip = setInterval(
+    () => client.handleReply({ ticket, body: new TextEncoder().encode(`{"w${n++}": 1}`) }),
+    10,
+  );
   const started = Date.now();
   await call;
   clearInterval(drip);

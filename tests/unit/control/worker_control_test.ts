@@ -39,7 +39,11 @@ test("pool grow sends n and answers Flower's message", async () => {
 
 test("a worker's error reply becomes 403 with its text", async () => {
   const { control } = setup(() => [{ w: { error: "ValueError('Autoscale not enabled')" } }]);
-  await rejectsWith(control.autoscale("w", 1, 2), 403, /Failed to autoscale 'w' worker: ValueError\('Autoscale not enabled'\)/);
+  await rejectsWith(
+    control.autoscale("w", 1, 2),
+    403,
+    /Failed to autoscale 'w' worker: ValueError\('Autoscale not enabled'\)/,
+  );
 });
 
 test("no reply within the timeout is 504", async () => {
@@ -58,17 +62,27 @@ test("an unknown worker is 404 and read-only mode is 403 before anything is sent
 
 test("rate limit checks the task against the worker's registered list", async () => {
   const { control } = setup((message) => {
-    if (message.body.method === "registered") return [{ w: ["tasks.add [rate_limit=1/s]", "tasks.echo"] }];
-    if (message.body.method === "rate_limit") return [{ w: { ok: "new rate limit set successfully" } }];
+    if (message.body.method === "registered") {
+      return [{ w: ["tasks.add [rate_limit=1/s]", "tasks.echo"] }];
+    }
+    if (message.body.method === "rate_limit") {
+      return [{ w: { ok: "new rate limit set successfully" } }];
+    }
     return [{ w: {} }];
   });
-  assert.deepEqual(await control.rateLimit("w", "tasks.add", "10/m"), { message: "new rate limit set successfully" });
+  assert.deepEqual(await control.rateLimit("w", "tasks.add", "10/m"), {
+    message: "new rate limit set successfully",
+  });
   await rejectsWith(control.rateLimit("w", "tasks.nope", "10/m"), 404, /Unknown task 'tasks.nope'/);
 });
 
 test("revoke broadcasts to every worker without waiting", async () => {
   const { transport, control } = setup(() => undefined);
   assert.deepEqual(await control.revoke("abc", true, "SIGKILL"), { message: "Revoked 'abc'" });
-  assert.deepEqual(transport.published[0].body.arguments, { task_id: "abc", terminate: true, signal: "SIGKILL" });
+  assert.deepEqual(transport.published[0].body.arguments, {
+    task_id: "abc",
+    terminate: true,
+    signal: "SIGKILL",
+  });
   assert.equal(transport.published[0].body.destination, null);
 });

@@ -10,16 +10,41 @@ import type { CeleryEvent } from "../../../src/state/types.ts";
 /** A whole minute, so minute bounds fall on known sides of the tasks. */
 const NOW = 1_700_000_040;
 
-function event(type: string, uuid: string, fields: Record<string, unknown> = {}, ts = NOW): CeleryEvent {
-  return { type, uuid, hostname: "celery@w1", timestamp: ts, clock: 1, local_received: ts, ...fields };
+function event(
+  type: string,
+  uuid: string,
+  fields: Record<string, unknown> = {},
+  ts = NOW,
+): CeleryEvent {
+  return {
+    type,
+    uuid,
+    hostname: "celery@w1",
+    timestamp: ts,
+    clock: 1,
+    local_received: ts,
+    ...fields,
+  };
 }
 
 function setup(options: { basicAuth?: string[]; open?: boolean; status?: TransportStatus } = {}) {
   const state = new State({ maxTasks: 100, maxWorkers: 10, now: () => NOW });
-  state.apply(event("task-received", "t1", { name: "tasks.add", args: "(1, 2)", kwargs: "{}" }, NOW - 30));
+  state.apply(
+    event("task-received", "t1", { name: "tasks.add", args: "(1, 2)", kwargs: "{}" }, NOW - 30),
+  );
   state.apply(event("task-succeeded", "t1", { result: "3", runtime: 0.5 }, NOW - 29));
-  state.apply(event("task-received", "t2", { name: "tasks.error", args: "()", kwargs: "{}" }, NOW - 20));
-  state.apply({ type: "task-sent", uuid: "t3", name: "tasks.echo", hostname: "gen1@client", timestamp: NOW - 10, clock: 2, local_received: NOW - 10 });
+  state.apply(
+    event("task-received", "t2", { name: "tasks.error", args: "()", kwargs: "{}" }, NOW - 20),
+  );
+  state.apply({
+    type: "task-sent",
+    uuid: "t3",
+    name: "tasks.echo",
+    hostname: "gen1@client",
+    timestamp: NOW - 10,
+    clock: 2,
+    local_received: NOW - 10,
+  });
   const deps: AppDeps = {
     config: { basicAuth: options.basicAuth ?? [], unauthenticatedApi: options.open ?? true },
     state,
@@ -56,7 +81,12 @@ test("GET /api/tasks filters, sorts and pages", async () => {
 
 test("GET /api/tasks refuses bad parameters with 400 naming them", async () => {
   const app = setup();
-  for (const [query, name] of [["limit=abc", "limit"], ["sort_by=uuid", "sort_by"], ["received_start=yesterday", "received_start"], ["received_end=2024-02-30%2010:00", "received_end"]]) {
+  for (
+    const [query, name] of [["limit=abc", "limit"], ["sort_by=uuid", "sort_by"], [
+      "received_start=yesterday",
+      "received_start",
+    ], ["received_end=2024-02-30%2010:00", "received_end"]]
+  ) {
     const response = await app.request(`/api/tasks?${query}`);
     assert.equal(response.status, 400, query);
     assert.match((await response.json()).error, new RegExp(`'${name}'`));
@@ -65,9 +95,14 @@ test("GET /api/tasks refuses bad parameters with 400 naming them", async () => {
 
 test("received_start and received_end are inclusive UTC minutes that keep tasks never received", async () => {
   const app = setup();
-  const minute = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", "%20");
+  const minute = (seconds: number) =>
+    new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", "%20");
   const before = await (await app.request(`/api/tasks?received_end=${minute(NOW - 60)}`)).json();
-  assert.deepEqual(Object.keys(before), ["t3"], "t1 and t2 were received after the bound; t3 never was");
+  assert.deepEqual(
+    Object.keys(before),
+    ["t3"],
+    "t1 and t2 were received after the bound; t3 never was",
+  );
   const after = await (await app.request(`/api/tasks?received_start=${minute(NOW - 60)}`)).json();
   assert.deepEqual(Object.keys(after), ["t3", "t2", "t1"]);
   const later = await (await app.request(`/api/tasks?received_start=${minute(NOW)}`)).json();
@@ -99,7 +134,8 @@ test("/healthcheck is 200 OK while connected and 503 with the reason while not",
   const up = await setup().request("/healthcheck");
   assert.equal(up.status, 200);
   assert.equal(await up.text(), "OK");
-  const down = await setup({ status: { connected: false, since: 0, reason: "ECONNREFUSED" } }).request("/healthcheck");
+  const down = await setup({ status: { connected: false, since: 0, reason: "ECONNREFUSED" } })
+    .request("/healthcheck");
   assert.equal(down.status, 503);
   assert.match(await down.text(), /ECONNREFUSED/);
 });
@@ -114,7 +150,9 @@ test("the API is closed without auth or FLOWER_UNAUTHENTICATED_API", async () =>
 
 test("basic auth guards every route but /healthcheck and sends no CORS headers", async () => {
   const app = setup({ basicAuth: ["alice:secret", "bob:pw"], open: false });
-  const header = (pair: string) => ({ Authorization: `Basic ${Buffer.from(pair).toString("base64")}` });
+  const header = (pair: string) => ({
+    Authorization: `Basic ${Buffer.from(pair).toString("base64")}`,
+  });
   const denied = await app.request("/api/tasks");
   assert.equal(denied.status, 401);
   assert.equal(denied.headers.get("WWW-Authenticate"), 'Basic realm="stalk"');

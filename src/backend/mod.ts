@@ -1,0 +1,24 @@
+/** Picks the result backend for a `--result_backend` URL. */
+import type { Transport } from "../broker/transport.ts";
+import { parseBackendUrl } from "../celery/backend_url.ts";
+import type { ResultBackend } from "./backend.ts";
+import { RedisBackend } from "./redis.ts";
+import { connectRedis } from "./redis_client.ts";
+import { RpcBackend } from "./rpc.ts";
+
+export type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
+
+/**
+ * Creates (and starts connecting) the backend of `url`; undefined when no URL is configured.
+ * Throws an Error naming the problem for an unsupported or malformed URL. Create it before
+ * `transport.start()`, so the rpc:// result queue is declared with the first connection.
+ */
+export function createResultBackend(
+  url: string | undefined,
+  transport: Transport,
+): ResultBackend | undefined {
+  if (!url) return undefined;
+  const parsed = parseBackendUrl(url);
+  if (parsed.kind === "rpc") return new RpcBackend(transport);
+  return new RedisBackend(connectRedis(parsed));
+}

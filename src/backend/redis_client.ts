@@ -1,0 +1,114 @@
+/**
+ * The Redis operations the result backend needs, over node-redis: one connection for commands
+ * and one for pub/sub. Both reconnect by themselves; commands fail fast while disconnected
+ * (no offline queue), so a down backend answers 503 at once instead of hanging.
+ */
+import { readFileSync } from "node:fs";
+import { createClient } from "redis";
+import type { RedisBackendUrl } from "../celery/backend_url.ts";
+import { describeError, log } from "../log.ts";
+
+/** What {@linkcode RedisBackend} asks of Redis; a fake implements it in unit tests. */
+export interface RedisPort {
+  get(key: string): Promise<string | null>;
+  /** `SETEX key seconds value` and `PUBLISH key value` in one transaction, as Celery writes. */
+  setexAndPublish(key: string, seconds: number, value: string): Promise<void>;
+  subscribe(channel: string, onMessage: (message: string, channel: string) => void): Promise<void>;
+  /** Removes `onMessage`; the channel is unsubscribed when no listener is left. */
+  unsubscribe(
+    channel: string,
+    onMessage: (message: string, channel: string) => void,
+  ): Promise<void>;
+  /** `callback` runs each time the pub/sub connection is back after a loss (and resubscribed). */
+  onReconnect(callback: () => void): void;
+  close(): Promise<void>;
+}
+
+const COMMAND_TIMEOUT = 5_000;
+
+/** Connects to the Redis of `url` in the background and returns the port at once. */
+export function connectRedis(url: RedisBackendUrl): RedisPort {
+  const tls = url.tls
+    ? {
+      tls: true as const,
+      rejectUnauthorized: url.verifyCertificate,
+      ca: url.caFile ? readFileSync(url.caFile) : undefined,
+      cert: url.certFile ? readFileSync(url.certFile) : undefined,
+      key: url.keyFile ? readFileSync(url.keyFile) : undefined,
+    }
+    : {};
+  const display = `redis${url.tls ? "s" : ""}://${url.hostname}:${url.port}/${url.db}`;
+  const client = createClient({
+    RESP: 2, // RESP3 needs Redis 6; Celery's backend works with older servers too
+    socket: {
+      host: url.hostname,
+      port: url.port,
+      connectTimeout: COMMAND_TIMEOUT,
+      reconnectStrategy: (retries: number) => Math.min(250 * 2 ** Math.min(retries, 6), 10_000),
+      ...tls,
+    },
+    username: url.username,
+    password: url.password,
+    database: url.db,
+    disableOfflineQueue: true,
+  });
+  const subscriber = client.duplicate();
+  for (const [name, connection] of [["commands", client], ["pub/sub", subscriber]] as const) {
+    let reported = false;
+    connection.on("error", (error: unknown) => {
+      if (!reported) {
+        log.warn(`Result backend ${display} (${name}) unavailable: ${describeError(error)}`);
+      }
+      reported = true;
+    });
+    connection.on("ready", () => {
+      if (reported) log.info(`Result backend ${display} (${name}) connected`);
+      reported = false;
+    });
+    connection.connect().catch((error: unknown) =>
+      log.debug(`Redis ${name} connect ended: ${describeError(error)}`)
+    );
+  }
+  let readyOnce = false;
+  const reconnectCallbacks: (() => void)[] = [];
+  subscriber.on("ready", () => {
+    if (readyOnce) { for (const callback of reconnectCallbacks) callback(); }
+    readyOnce = true;
+  });
+
+  return {
+    get: (key) => timed(client.get(key), "GET"),
+    async setexAndPublish(key, seconds, value) {
+      await timed(client.multi().setEx(key, seconds, value).publish(key, value).exec(), "SETEX");
+    },
+    subscribe: (channel, onMessage) => timed(subscriber.subscribe(channel, onMessage), "SUBSCRIBE"),
+    unsubscribe: (channel, onMessage) =>
+      timed(subscriber.unsubscribe(channel, onMessage), "UNSUBSCRIBE"),
+    onReconnect(callback) {
+      reconnectCallbacks.push(callback);
+    },
+    close() {
+      // destroy() also stops the reconnect loop of a client that never connected.
+      for (const connection of [client, subscriber]) {
+        try {
+          connection.destroy();
+        } catch {
+          // already closed
+        }
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Rejects when `promise` takes longer than the command timeout (a dead, unclosed socket). */
+function timed<T>(promise: Promise<T>, command: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${command} got no reply within ${COMMAND_TIMEOUT} ms`)),
+      COMMAND_TIMEOUT,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

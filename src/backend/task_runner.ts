@@ -1,0 +1,191 @@
+/**
+ * Running tasks for the API (Flower's `apply`, `async-apply`, `send-task`, `result`, `abort`):
+ * build the message, publish it through the Transport, and read or wait for the result through
+ * the ResultBackend. Framework-free: it returns plain data or throws StalkError.
+ */
+import { hostname } from "node:os";
+import process from "node:process";
+import { buildTaskMessage, type TaskMessage } from "../celery/task_message.ts";
+import { resolveRoute, type TaskRequest, type TaskRoute } from "../celery/task_options.ts";
+import { isReady, pendingOutcome } from "../celery/task_result.ts";
+import { StalkError } from "../errors.ts";
+import { describeError, log } from "../log.ts";
+import type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
+
+/** The broker side: publishes task messages (the AMQP transport does). */
+export interface TaskPublisher {
+  readonly kind: string;
+  publishTask?(message: TaskMessage, route: TaskRoute): Promise<void>;
+}
+
+/** What the workers say they run: the inspect cache's `registered` lists. */
+export interface TaskRegistry {
+  all(): Record<string, { registered?: unknown }>;
+  refresh(): Promise<void>;
+}
+
+/** Options for {@linkcode TaskRunner}. */
+export interface TaskRunnerOptions {
+  /** Seconds `apply` waits when the request names no timeout (`--apply_timeout`). */
+  applyTimeout: number;
+  /** The sender's node name; `gen<pid>@<hostname>` by default, as Celery's `anon_nodename`. */
+  origin?: string;
+  now?: () => number;
+  newId?: () => string;
+}
+
+/** A task just sent: its id and the state the backend reports (PENDING without one). */
+export interface SentTask {
+  taskId: string;
+  state: string;
+}
+
+/** Sends tasks and reads their results on behalf of the API. */
+export class TaskRunner {
+  readonly #publisher: TaskPublisher;
+  readonly #backend?: ResultBackend;
+  readonly #registry: TaskRegistry;
+  readonly #options: Required<TaskRunnerOptions>;
+  /** Where `rpc://` results go; set even without that backend, as Celery always sets it. */
+  readonly #replyTo: string;
+
+  constructor(
+    publisher: TaskPublisher,
+    backend: ResultBackend | undefined,
+    registry: TaskRegistry,
+    options: TaskRunnerOptions,
+  ) {
+    this.#publisher = publisher;
+    this.#backend = backend;
+    this.#registry = registry;
+    this.#options = {
+      origin: `gen${process.pid}@${hostname()}`,
+      now: Date.now,
+      newId: () => crypto.randomUUID(),
+      ...options,
+    };
+    this.#replyTo = backend?.replyTo ?? crypto.randomUUID();
+  }
+
+  /** Seconds `apply` waits by default. */
+  get applyTimeout(): number {
+    return this.#options.applyTimeout;
+  }
+
+  /**
+   * Publishes task `name` and returns at once (`async-apply`, and `send-task` with
+   * `checkRegistered` false). Throws 404 for a task no worker registers, 503 when the broker is
+   * down.
+   */
+  async send(name: string, request: TaskRequest, checkRegistered: boolean): Promise<SentTask> {
+    if (checkRegistered) await this.requireRegistered(name);
+    const message = this.#build(name, request);
+    const taskId = message.properties.correlation_id;
+    await this.#publish(name, message, request);
+    return { taskId, state: await this.#stateAfterSend(taskId) };
+  }
+
+  /**
+   * Publishes task `name` and waits up to `timeoutSeconds` for its result (`apply`). Returns
+   * `ready: false` with the latest state when time runs out. Throws 503 without a backend.
+   */
+  async apply(
+    name: string,
+    request: TaskRequest,
+    timeoutSeconds = this.applyTimeout,
+  ): Promise<WaitResult> {
+    const backend = this.requireBackend();
+    await this.requireRegistered(name);
+    const message = this.#build(name, request);
+    // Listen before publishing, so a fast result cannot be missed.
+    const watch = await backend.watch(message.properties.correlation_id);
+    try {
+      await this.#publish(name, message, request);
+      return await watch.wait(timeoutSeconds * 1000);
+    } finally {
+      watch.close();
+    }
+  }
+
+  /** The task's state now, or after waiting up to `timeoutSeconds` for it to be ready. */
+  async result(taskId: string, timeoutSeconds?: number): Promise<WaitResult> {
+    const backend = this.requireBackend();
+    if (!timeoutSeconds) {
+      const outcome = await backend.get(taskId);
+      return { ready: isReady(outcome.state), outcome };
+    }
+    const watch: ResultWatch = await backend.watch(taskId);
+    try {
+      return await watch.wait(timeoutSeconds * 1000);
+    } finally {
+      watch.close();
+    }
+  }
+
+  /** Marks the task ABORTED for an `AbortableTask` to notice. */
+  async abort(taskId: string): Promise<void> {
+    await this.requireBackend().abort(taskId);
+  }
+
+  /** The backend, or a 503 that says one is needed. */
+  requireBackend(): ResultBackend {
+    if (this.#backend) return this.#backend;
+    throw new StalkError(
+      "unavailable",
+      "No result backend configured: start Stalk with --result_backend (or CELERY_RESULT_BACKEND) to read results",
+    );
+  }
+
+  /** Throws 404 unless some worker lists `name` among its registered tasks. */
+  async requireRegistered(name: string): Promise<void> {
+    let lists = this.#registeredLists();
+    if (lists.length === 0) {
+      await this.#registry.refresh();
+      lists = this.#registeredLists();
+    }
+    const known = lists.some((list) => list.some((entry) => String(entry).split(" ")[0] === name));
+    if (!known) throw new StalkError("not_found", `Unknown task '${name}'`);
+  }
+
+  #registeredLists(): unknown[][] {
+    return Object.values(this.#registry.all())
+      .map((info) => info.registered)
+      .filter((list): list is unknown[] => Array.isArray(list));
+  }
+
+  #build(name: string, request: TaskRequest): TaskMessage {
+    return buildTaskMessage(name, request.args, request.kwargs, request.options, {
+      id: this.#options.newId(),
+      origin: this.#options.origin,
+      replyTo: this.#replyTo,
+      now: this.#options.now(),
+    });
+  }
+
+  async #publish(name: string, message: TaskMessage, request: TaskRequest): Promise<void> {
+    const publish = this.#publisher.publishTask?.bind(this.#publisher);
+    if (!publish) {
+      throw new StalkError(
+        "not_implemented",
+        `Cannot send '${name}': the ${this.#publisher.kind} broker cannot publish tasks yet`,
+      );
+    }
+    const route = resolveRoute(request.options);
+    await publish(message, route);
+    log.debug(
+      `Sent task ${name}[${message.properties.correlation_id}] to '${route.exchange}'/'${route.routingKey}'`,
+    );
+  }
+
+  /** The state Flower reports after sending: read from the backend when there is one. */
+  async #stateAfterSend(taskId: string): Promise<string> {
+    if (!this.#backend) return "PENDING";
+    try {
+      return (await this.#backend.get(taskId)).state;
+    } catch (error) {
+      // The task is already sent; a failing read must not make the caller send it again.
+      log.debug(`Cannot read the state of '${taskId}' after sending: ${describeError(error)}`);
+      return pendingOutcome(taskId).state;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Result backend URLs (`CELERY_RESULT_BACKEND`), parsed as Celery's `backends.by_url` and
+ * `RedisBackend._params_from_url` read them. Stalk speaks `redis://`, `rediss://` and `rpc://`.
+ */
+
+/** A Redis result backend's connection parameters. */
+export interface RedisBackendUrl {
+  kind: "redis";
+  tls: boolean;
+  hostname: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db: number;
+  /** `rediss://` only: verify the server certificate (`ssl_cert_reqs`, default required). */
+  verifyCertificate: boolean;
+  /** `ssl_ca_certs`, `ssl_certfile`, `ssl_keyfile`: paths to PEM files. */
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** Results sent back over the broker to the sender's own queue. */
+export interface RpcBackendUrl {
+  kind: "rpc";
+}
+
+/** A parsed result backend URL. */
+export type BackendUrl = RedisBackendUrl | RpcBackendUrl;
+
+/** Parses a result backend URL; throws an Error whose message says what is wrong. */
+export function parseBackendUrl(text: string): BackendUrl {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text.trim());
+  if (!match) {
+    throw new Error("expected a result backend URL such as redis://host:6379/0 or rpc://");
+  }
+  const scheme = match[1].toLowerCase();
+  if (scheme === "rpc") return { kind: "rpc" };
+  if (scheme !== "redis" && scheme !== "rediss") {
+    throw new Error(
+      `unsupported result backend '${scheme}://': Stalk reads redis://, rediss:// and rpc://`,
+    );
+  }
+  // `redis://` and `redis:///1` mean localhost, as in redis-py.
+  const rest = match[2] === "" || match[2].startsWith("/") ? `localhost${match[2]}` : match[2];
+  let url: URL;
+  try {
+    url = new URL(`http://${rest}`);
+  } catch {
+    throw new Error("cannot parse the result backend URL");
+  }
+  const query = url.searchParams;
+  const path = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  const dbText = query.get("db") ?? (path === "" ? "0" : path);
+  if (!/^\d+$/.test(dbText)) {
+    throw new Error("the Redis database must be a number, as in redis://host:6379/0");
+  }
+  const tls = scheme === "rediss";
+  const certReqs = (query.get("ssl_cert_reqs") ?? "required").toLowerCase().replace(/^cert_/, "");
+  if (!["required", "optional", "none"].includes(certReqs)) {
+    throw new Error(
+      `ssl_cert_reqs must be required, optional or none, got '${query.get("ssl_cert_reqs")}'`,
+    );
+  }
+  return {
+    kind: "redis",
+    tls,
+    hostname: decodeURIComponent(url.hostname) || "localhost",
+    port: url.port ? Number(url.port) : 6379,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: Number(dbText),
+    verifyCertificate: certReqs === "required",
+    caFile: query.get("ssl_ca_certs") ?? undefined,
+    certFile: query.get("ssl_certfile") ?? undefined,
+    keyFile: query.get("ssl_keyfile") ?? undefined,
+  };
+}

@@ -1,0 +1,51 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseBackendUrl } from "../../../src/celery/backend_url.ts";
+
+test("redis:// gives host, port, password and db", () => {
+  assert.deepEqual(parseBackendUrl("redis://:s3cret@cache:6380/4"), {
+    kind: "redis",
+    tls: false,
+    hostname: "cache",
+    port: 6380,
+    username: undefined,
+    password: "s3cret",
+    db: 4,
+    verifyCertificate: true,
+    caFile: undefined,
+    certFile: undefined,
+    keyFile: undefined,
+  });
+});
+
+test("defaults are localhost:6379, db 0", () => {
+  const url = parseBackendUrl("redis://");
+  assert.equal(url.kind, "redis");
+  if (url.kind !== "redis") return;
+  assert.equal(url.hostname, "localhost");
+  assert.equal(url.port, 6379);
+  assert.equal(url.db, 0);
+});
+
+test("rediss:// reads ssl_cert_reqs and the certificate files", () => {
+  const url = parseBackendUrl("rediss://h:6379/1?ssl_cert_reqs=CERT_NONE&ssl_ca_certs=/ca.pem");
+  assert.ok(url.kind === "redis" && url.tls);
+  assert.equal(url.verifyCertificate, false);
+  assert.equal(url.caFile, "/ca.pem");
+  assert.throws(() => parseBackendUrl("rediss://h/0?ssl_cert_reqs=maybe"), /ssl_cert_reqs must be/);
+});
+
+test("rpc:// ignores the rest of the URL", () => {
+  assert.deepEqual(parseBackendUrl("rpc://"), { kind: "rpc" });
+  assert.deepEqual(parseBackendUrl("rpc://guest@host//"), { kind: "rpc" });
+});
+
+test("other backends and bad URLs are refused with a reason", () => {
+  assert.throws(
+    () => parseBackendUrl("db+postgresql://h/db"),
+    /unsupported result backend 'db\+postgresql:\/\/'/,
+  );
+  assert.throws(() => parseBackendUrl("amqp://h//"), /unsupported result backend 'amqp:\/\/'/);
+  assert.throws(() => parseBackendUrl("redis://h/zero"), /database must be a number/);
+  assert.throws(() => parseBackendUrl("localhost"), /expected a result backend URL/);
+});
