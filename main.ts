@@ -44,7 +44,10 @@ function main(): void {
 
   let transport;
   try {
-    transport = createTransport(config.broker, { eventQueueTtl: config.eventQueueTtl });
+    transport = createTransport(config.broker, {
+      eventQueueTtl: config.eventQueueTtl,
+      transportOptions: config.brokerTransportOptions,
+    });
   } catch (error) {
     process.stderr.write(`stalk: invalid value for --broker: ${describeError(error)}\n`);
     process.exit(2);

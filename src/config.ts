@@ -27,6 +27,8 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
   /** `--result_backend` / `CELERY_RESULT_BACKEND`: redis://, rediss:// or rpc://; none when unset. */
   resultBackend?: string;
+  /** `--broker_transport_options`: Celery's `broker_transport_options`, a JSON object. */
+  brokerTransportOptions: Record<string, unknown>;
   /** Seconds `POST /api/task/apply` waits for a result unless the request names a `timeout`. */
   applyTimeout: number;
 }
@@ -104,6 +106,22 @@ const resultBackend = v.pipe(
   }),
 );
 
+const jsonObject = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      const value: unknown = JSON.parse(dataset.value);
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        return value as Record<string, unknown>;
+      }
+    } catch {
+      // reported below
+    }
+    addIssue({ message: 'expected a JSON object such as {"global_keyprefix": "app:"}' });
+    return NEVER;
+  }),
+);
+
 const logLevel = v.picklist(
   ["debug", "info", "warn", "error"],
   "expected debug, info, warn or error",
@@ -125,6 +143,7 @@ const ConfigSchema = v.object({
   logging: logLevel,
   result_backend: v.optional(resultBackend),
   apply_timeout: positiveNumber(),
+  broker_transport_options: jsonObject,
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -144,7 +163,7 @@ interface OptionSpec {
 export const OPTIONS: Record<OptionName, OptionSpec> = {
   broker: {
     default: "amqp://guest:guest@localhost:5672//",
-    help: "Broker URL (amqp://, amqps://)",
+    help: "Broker URL (amqp://, amqps://, redis://, rediss://, redis+socket://)",
     env: ["CELERY_BROKER_URL"],
   },
   port: { default: "5555", help: "HTTP port to listen on (0 picks a free one)" },
@@ -178,6 +197,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     env: ["CELERY_RESULT_BACKEND"],
   },
   apply_timeout: { default: "60", help: "Seconds POST /api/task/apply waits for a result" },
+  broker_transport_options: {
+    default: "{}",
+    help:
+      "Celery's broker_transport_options as JSON (Redis: global_keyprefix, sep, priority_steps)",
+  },
 };
 
 const VALUE_FLAGS = new Set(["help", "version"]);
@@ -275,6 +299,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       logLevel: out.logging,
       resultBackend: out.result_backend?.trim() || undefined,
       applyTimeout: out.apply_timeout,
+      brokerTransportOptions: out.broker_transport_options,
     },
   };
 }

@@ -13,9 +13,12 @@ import {
   encodeEnvelope,
   eventPatterns,
   fanoutChannel,
+  queueKeyFor,
   queueKeys,
   type RedisNaming,
 } from "../celery/kombu_redis.ts";
+import { encodeTaskBody, type TaskMessage } from "../celery/task_message.ts";
+import type { TaskRoute } from "../celery/task_options.ts";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import {
@@ -44,12 +47,10 @@ const REPLY_EXCHANGE = "reply.celery.pidbox";
 function newClient(url: BrokerUrl, backoff: BackoffOptions) {
   const reconnectStrategy = (retries: number) => backoffDelay(retries, backoff);
   return createClient({
-    ...(url.socketPath
-      ? { socket: { path: url.socketPath, reconnectStrategy } }
-      : {
-        url: `${url.tls ? "rediss" : "redis"}://${url.hostname}:${url.port}`,
-        socket: { reconnectStrategy },
-      }),
+    ...(url.socketPath ? { socket: { path: url.socketPath, reconnectStrategy } } : {
+      url: `${url.tls ? "rediss" : "redis"}://${url.hostname}:${url.port}`,
+      socket: { reconnectStrategy },
+    }),
     database: Number(url.vhost),
     username: url.username || undefined,
     password: url.password || undefined,
@@ -67,6 +68,8 @@ export class RedisTransport implements Transport {
   readonly #poll: number;
   readonly #display: string;
   readonly #oid = crypto.randomUUID();
+  /** Queues whose own binding this process has already written. */
+  readonly #bound = new Set<string>();
   #commands?: Client;
   #subscriber?: Client;
   #blocking?: Client;
@@ -134,6 +137,68 @@ export class RedisTransport implements Transport {
     }
   }
 
+  /**
+   * Publishes a task as kombu's virtual transport does: the anonymous exchange LPUSHes to the
+   * queue's list for the message's priority; a named direct exchange delivers to every queue in
+   * its binding set whose routing key matches. The queue is bound like Celery's declare would.
+   */
+  async publishTask(message: TaskMessage, route: TaskRoute): Promise<void> {
+    const commands = this.#ready();
+    const p = message.properties;
+    const envelope = encodeEnvelope({
+      body: encodeTaskBody(message),
+      headers: message.headers,
+      exchange: route.exchange,
+      routingKey: route.routingKey,
+      priority: p.priority,
+      deliveryMode: p.delivery_mode,
+      properties: {
+        correlation_id: p.correlation_id,
+        reply_to: p.reply_to,
+        ...(p.expiration === undefined ? {} : { expiration: p.expiration }),
+      },
+    });
+    let queues: string[];
+    try {
+      if (!this.#bound.has(route.queue)) {
+        const own = bindingMember(this.#naming, route.queue, route.queue);
+        await commands.sAdd(bindingKey(this.#naming, route.queue), own);
+        this.#bound.add(route.queue);
+      }
+      queues = route.exchange === ""
+        ? [route.routingKey]
+        : await this.#boundQueues(commands, route);
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+    if (queues.length === 0) {
+      throw new StalkError(
+        "bad_request",
+        `Cannot send task to exchange '${route.exchange}': no queue is bound with routing key '${route.routingKey}'`,
+      );
+    }
+    try {
+      const multi = commands.multi();
+      for (const queue of queues) {
+        multi.lPush(queueKeyFor(this.#naming, queue, p.priority), envelope);
+      }
+      await multi.exec();
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  /** Queues bound to a direct exchange with exactly `route.routingKey` (`DirectExchange.lookup`). */
+  async #boundQueues(commands: Client, route: TaskRoute): Promise<string[]> {
+    const members = await commands.sMembers(bindingKey(this.#naming, route.exchange));
+    const queues = new Set<string>();
+    for (const member of members) {
+      const [key, , queue] = member.split(this.#naming.sep);
+      if (key === route.routingKey && queue) queues.add(queue);
+    }
+    return [...queues];
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#setStatus(false, "closed");
@@ -151,7 +216,10 @@ export class RedisTransport implements Transport {
 
   #client(role: string): Client {
     const client = newClient(this.#url, this.#backoff);
-    client.on("error", (error: unknown) => this.#lost(`${role} connection: ${describeError(error)}`));
+    client.on(
+      "error",
+      (error: unknown) => this.#lost(`${role} connection: ${describeError(error)}`),
+    );
     client.on("end", () => this.#lost(`${role} connection closed`));
     client.on("reconnecting", () => this.#lost(`${role} connection lost`));
     return client;
@@ -160,7 +228,11 @@ export class RedisTransport implements Transport {
   async #connectAll(handlers: TransportHandlers): Promise<void> {
     const subscriber = this.#subscriber!;
     try {
-      await Promise.all([this.#commands!.connect(), subscriber.connect(), this.#blocking!.connect()]);
+      await Promise.all([
+        this.#commands!.connect(),
+        subscriber.connect(),
+        this.#blocking!.connect(),
+      ]);
       await subscriber.pSubscribe(eventPatterns(this.#naming), (message, channel) => {
         this.#onEventMessage(handlers, message, channel);
       });
@@ -185,7 +257,9 @@ export class RedisTransport implements Transport {
     }
     if (this.#status.connected) return;
     this.#setStatus(true);
-    log.info(`Connected to ${this.#display}, subscribed to ${eventPatterns(this.#naming).join(", ")}`);
+    log.info(
+      `Connected to ${this.#display}, subscribed to ${eventPatterns(this.#naming).join(", ")}`,
+    );
     try {
       handlers.onConnected?.();
     } catch (error) {
@@ -198,7 +272,11 @@ export class RedisTransport implements Transport {
     try {
       decoded = decodeEnvelope(message);
     } catch (error) {
-      handlers.onEvent({ routingKey: channel, body: new Uint8Array(), malformed: describeError(error) });
+      handlers.onEvent({
+        routingKey: channel,
+        body: new Uint8Array(),
+        malformed: describeError(error),
+      });
       return;
     }
     try {
@@ -231,7 +309,9 @@ export class RedisTransport implements Transport {
       } catch (error) {
         if (this.#closed) return;
         log.debug(`Reply poll failed: ${describeError(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures++, this.#backoff)));
+        await new Promise((resolve) =>
+          setTimeout(resolve, backoffDelay(failures++, this.#backoff))
+        );
       }
     }
   }
@@ -261,7 +341,9 @@ export class RedisTransport implements Transport {
   }
 
   #unavailable(cause?: unknown): StalkError {
-    const reason = cause === undefined ? this.#status.reason ?? "not connected" : describeError(cause);
+    const reason = cause === undefined
+      ? this.#status.reason ?? "not connected"
+      : describeError(cause);
     return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
   }
 

@@ -90,3 +90,31 @@ test("parseBool accepts Python's spellings only", () => {
   for (const no of ["n", "no", "F", "false", "off", "0"]) assert.equal(parseBool(no), false);
   assert.equal(parseBool("maybe"), undefined);
 });
+
+test("broker transport options are a JSON object", () => {
+  assert.deepEqual(run([]).brokerTransportOptions, {});
+  assert.deepEqual(
+    run(['--broker_transport_options={"global_keyprefix": "app:"}']).brokerTransportOptions,
+    { global_keyprefix: "app:" },
+  );
+  assert.throws(
+    () => loadConfig(["--broker_transport_options=[1]"], {}),
+    /--broker_transport_options/,
+  );
+  assert.throws(
+    () => loadConfig([], { FLOWER_BROKER_TRANSPORT_OPTIONS: "{" }),
+    /FLOWER_BROKER_TRANSPORT_OPTIONS/,
+  );
+});
+
+test("the result backend comes from --result_backend or CELERY_RESULT_BACKEND", () => {
+  assert.equal(run([]).resultBackend, undefined);
+  assert.equal(run([], { CELERY_RESULT_BACKEND: "redis://h/1" }).resultBackend, "redis://h/1");
+  assert.equal(
+    run(["--result_backend=rpc://"], { CELERY_RESULT_BACKEND: "redis://h/1" }).resultBackend,
+    "rpc://",
+  );
+  assert.throws(() => loadConfig(["--result_backend=amqp://h"], {}), /--result_backend/);
+  assert.equal(run(["--apply_timeout=5"]).applyTimeout, 5);
+  assert.throws(() => loadConfig(["--apply_timeout=soon"], {}), /--apply_timeout/);
+});
