@@ -12,10 +12,9 @@ import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
 
-/** The broker side: publishes task messages (the AMQP transport does). */
+/** The broker side: publishes task messages (every Transport does). */
 export interface TaskPublisher {
-  readonly kind: string;
-  publishTask?(message: TaskMessage, route: TaskRoute): Promise<void>;
+  publishTask(message: TaskMessage, route: TaskRoute): Promise<void>;
 }
 
 /** What the workers say they run: the inspect cache's `registered` lists. */
@@ -163,15 +162,8 @@ export class TaskRunner {
   }
 
   async #publish(name: string, message: TaskMessage, request: TaskRequest): Promise<void> {
-    const publish = this.#publisher.publishTask?.bind(this.#publisher);
-    if (!publish) {
-      throw new StalkError(
-        "not_implemented",
-        `Cannot send '${name}': the ${this.#publisher.kind} broker cannot publish tasks yet`,
-      );
-    }
     const route = resolveRoute(request.options);
-    await publish(message, route);
+    await this.#publisher.publishTask(message, route);
     log.debug(
       `Sent task ${name}[${message.properties.correlation_id}] to '${route.exchange}'/'${route.routingKey}'`,
     );

@@ -74,9 +74,9 @@ export interface Transport {
   /**
    * Publishes a task as Celery's `send_task_message` does, declaring `route.queue` (and its
    * direct exchange and binding) only when it does not exist yet. Throws
-   * `StalkError("unavailable")` when down. Optional until every transport has it.
+   * `StalkError("unavailable")` when down.
    */
-  publishTask?(message: TaskMessage, route: TaskRoute): Promise<void>;
+  publishTask(message: TaskMessage, route: TaskRoute): Promise<void>;
   /**
    * Declares the `rpc://` result queue `queue` (not durable, auto-delete, `x-expires` one day)
    * and consumes it, on this and every later connection; results go to `onResult`.

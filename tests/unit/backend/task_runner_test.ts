@@ -148,12 +148,3 @@ test("result without a timeout answers at once; with one it waits", async () => 
   redis.store("celery-task-meta-x", meta("x", "SUCCESS", "ok"));
   assert.equal((await waiting).outcome.result, "ok");
 });
-
-test("a broker that cannot publish tasks is a 501", async () => {
-  const registry = new FakeRegistry();
-  const runner = new TaskRunner({ kind: "redis" }, undefined, registry, { applyTimeout: 1 });
-  await assert.rejects(
-    runner.send("x", request(), false),
-    assertStatus(501, /redis broker cannot publish tasks yet/),
-  );
-});

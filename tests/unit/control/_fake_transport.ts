@@ -34,6 +34,9 @@ export class FakeTransport implements Transport {
   replyRoute(): ReplyRoute {
     return { exchange: "reply.celery.pidbox", routingKey: "oid" };
   }
+  publishTask(): Promise<void> {
+    return Promise.reject(new Error("the control tests publish no tasks"));
+  }
   queueLengths(names: string[]): Promise<QueueLength[]> {
     return Promise.resolve(names.map((name) => ({ name, messages: 0, consumers: 0 })));
   }
