@@ -44,10 +44,15 @@ export class Inspector {
   readonly #control: ControlClient;
   readonly #options: Required<InspectorOptions>;
   readonly #workers = new Map<string, WorkerInfo>();
-  readonly #running = new Map<string, Promise<void>>();
+  /** Inspections in flight, by worker name or `*`; `forced` ones were asked for by a client. */
+  readonly #running = new Map<string, { work: Promise<void>; forced: boolean }>();
   readonly #offlineSince = new Map<string, number>();
-  /** When a worker missing from the cache was last inspected, to avoid asking every heartbeat. */
-  readonly #lastAttempt = new Map<string, number>();
+  /**
+   * Retry schedule of workers whose info is incomplete: a worker can announce itself before
+   * its mailbox exists (Celery 5.2 starts them in a seed-dependent order), so the first
+   * inspection may go unheard. Retries back off from 2 s to the TTL.
+   */
+  readonly #retry = new Map<string, { at: number; delay: number }>();
   #sweep?: ReturnType<typeof setInterval>;
 
   constructor(control: ControlClient, options: InspectorOptions) {
@@ -66,16 +71,19 @@ export class Inspector {
   }
 
   /**
-   * Inspects one worker, or every worker when `name` is omitted. Concurrent calls for the same
-   * worker, or while a global inspection runs, share one inspection. Never rejects: broker
-   * errors are logged and leave the cache as it was.
+   * Inspects one worker, or every worker when `name` is omitted. Calls for the same target
+   * share one inspection; a `forced` call (a client's `refresh=true`) shares only another forced
+   * one, so it never settles for an inspection sent before the worker could hear it. Never
+   * rejects: broker errors are logged and leave the cache as it was.
    */
-  refresh(name?: string): Promise<void> {
+  refresh(name?: string, forced = false): Promise<void> {
     const key = name ?? "*";
-    const running = this.#running.get(key) ?? (name ? this.#running.get("*") : undefined);
-    if (running) return running;
-    const work = this.#inspect(name).finally(() => this.#running.delete(key));
-    this.#running.set(key, work);
+    const running = this.#running.get(key);
+    if (running && (running.forced || !forced)) return running.work;
+    const work = this.#inspect(name).finally(() => {
+      if (this.#running.get(key)?.work === work) this.#running.delete(key);
+    });
+    this.#running.set(key, { work, forced });
     return work;
   }
 
@@ -90,16 +98,27 @@ export class Inspector {
     this.#sweep = undefined;
   }
 
-  /** Called for every worker event: inspects a worker that is new to the cache. */
+  /** Called for every worker event: inspects a worker whose cached info is incomplete. */
   onWorkerEvent(type: string, hostname: string): void {
-    const now = this.#options.now();
     if (type === "worker-offline") return;
-    if (type !== "worker-online") {
-      if (this.#workers.has(hostname)) return;
-      if (now - (this.#lastAttempt.get(hostname) ?? -Infinity) < this.#options.ttl / 2) return;
+    const now = this.#options.now();
+    if (type === "worker-online") {
+      this.#retry.set(hostname, { at: now, delay: 0 });
+    } else if (this.#isComplete(hostname)) {
+      this.#retry.delete(hostname);
+      return;
     }
-    this.#lastAttempt.set(hostname, now);
+    const retry = this.#retry.get(hostname) ?? { at: now, delay: 0 };
+    if (now < retry.at) return;
+    const delay = Math.min(this.#options.ttl, Math.max(2000, retry.delay * 2));
+    this.#retry.set(hostname, { at: now + delay, delay });
     void this.refresh(hostname);
+  }
+
+  /** Whether every inspect method has answered for `name`. */
+  #isComplete(name: string): boolean {
+    const info = this.#workers.get(name);
+    return info !== undefined && INSPECT_METHODS.every((method) => method in info);
   }
 
   async #inspect(name?: string): Promise<void> {
@@ -145,6 +164,9 @@ export class Inspector {
   #sweepOnce(): void {
     const now = this.#options.now();
     const status = this.#options.workerStatus();
+    for (const worker of this.#retry.keys()) {
+      if (!status[worker]) this.#retry.delete(worker);
+    }
     for (const [worker, info] of this.#workers) {
       const alive = status[worker];
       if (alive) {
@@ -157,7 +179,7 @@ export class Inspector {
       if (now - since >= this.#options.offlineRetention) {
         this.#workers.delete(worker);
         this.#offlineSince.delete(worker);
-        this.#lastAttempt.delete(worker);
+        this.#retry.delete(worker);
       }
     }
   }

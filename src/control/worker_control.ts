@@ -49,7 +49,7 @@ export class WorkerControl {
   async requireTask(worker: string, task: string): Promise<void> {
     let registered = this.#inspector.get(worker)?.registered;
     if (!Array.isArray(registered)) {
-      await this.#inspector.refresh(worker);
+      await this.#inspector.refresh(worker, true);
       registered = this.#inspector.get(worker)?.registered;
     }
     const names = Array.isArray(registered)

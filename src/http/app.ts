@@ -33,7 +33,7 @@ export interface EventStateReader {
 export interface InspectorReader {
   all(): Record<string, WorkerInfo>;
   get(name: string): WorkerInfo | undefined;
-  refresh(name?: string): Promise<void>;
+  refresh(name?: string, forced?: boolean): Promise<void>;
 }
 
 /** Everything the routes need, injected by the composition root. */

@@ -16,7 +16,7 @@ export function registerWorkerRoutes(route: Register, deps: AppDeps): void {
     const params = parseQuery(c, ListWorkersParams);
     const name = params.workername || undefined;
     if (params.status) return c.json(deps.state.workerStatus());
-    if (params.refresh) await deps.inspector.refresh(name);
+    if (params.refresh) await deps.inspector.refresh(name, true);
     if (name) {
       const info = deps.inspector.get(name);
       if (!info) throw notFound(`Unknown worker '${name}'`);

@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ControlClient } from "../../../src/control/control_client.ts";
+import { INSPECT_METHODS, Inspector } from "../../../src/control/inspector.ts";
+import { FakeTransport } from "./_fake_transport.ts";
+
+function setup() {
+  const transport = new FakeTransport();
+  const client = new ControlClient(transport, () => 1);
+  transport.onReply = (ticket, body) =>
+    client.handleReply({ ticket, body: new TextEncoder().encode(JSON.stringify(body)) });
+  let now = 1_000_000;
+  let answering = false;
+  transport.responder = (message) => {
+    if (!answering) return undefined;
+    const method = message.body.method as string;
+    return [{
+      w: method === "registered"
+        ? ["tasks.add"]
+        : method === "stats"
+        ? { pid: 1, broker: { alternates: ["x"] } }
+        : [],
+    }];
+  };
+  const inspector = new Inspector(client, {
+    timeout: 10,
+    workerStatus: () => ({ w: true }),
+    now: () => now,
+  });
+  return {
+    transport,
+    inspector,
+    answer: () => (answering = true),
+    advance: (ms: number) => (now += ms),
+    inspections: () => transport.published.filter((m) => m.body.method === "stats").length,
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
+
+test("a worker unheard at worker-online is inspected again on a later heartbeat, with backoff", async () => {
+  const t = setup();
+  t.inspector.onWorkerEvent("worker-online", "w");
+  await settle();
+  assert.equal(t.inspector.get("w"), undefined);
+  t.advance(1000);
+  t.inspector.onWorkerEvent("worker-heartbeat", "w");
+  assert.equal(t.inspections(), 1, "too soon to ask again");
+  t.advance(1500);
+  t.answer();
+  t.inspector.onWorkerEvent("worker-heartbeat", "w");
+  await settle();
+  assert.equal(t.inspections(), 2);
+  const info = t.inspector.get("w");
+  assert.ok(info);
+  for (const method of INSPECT_METHODS) assert.ok(method in info, method);
+  assert.deepEqual(
+    info.stats,
+    { pid: 1, broker: {} },
+    "stats.broker.alternates is dropped as Flower does",
+  );
+  t.advance(60_000);
+  t.inspector.onWorkerEvent("worker-heartbeat", "w");
+  assert.equal(t.inspections(), 2, "a complete worker is not asked on heartbeats");
+});
+
+test("a forced refresh does not settle for an inspection already in flight", async () => {
+  const t = setup();
+  const early = t.inspector.refresh("w");
+  t.answer();
+  const forced = t.inspector.refresh("w", true);
+  const again = t.inspector.refresh("w", true);
+  await Promise.all([early, forced, again]);
+  assert.equal(t.inspections(), 2, "the second forced call shares the first forced one");
+  assert.ok(t.inspector.get("w")?.registered);
+});
