@@ -24,3 +24,4 @@ export {
   waitForTaskStates,
   workerStatus,
 } from "./stalk_api.ts";
+export { CONTROL_BEFORE_HEART, HEART_BEFORE_CONTROL } from "./boot_order.ts";
