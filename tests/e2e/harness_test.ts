@@ -49,12 +49,15 @@ describe("harness", { skip }, () => {
         wait: 20,
       });
       assert.equal(reply.ids.length, 4);
-      assert.deepEqual(reply.results?.map(({ state, result, error }) => ({ state, result, error })), [
-        { state: "SUCCESS", result: 3, error: undefined },
-        { state: "SUCCESS", result: { args: [1], kwargs: { a: 2 } }, error: undefined },
-        { state: "FAILURE", result: { type: "ValueError", message: "nope" }, error: undefined },
-        { state: "SUCCESS", result: "done", error: undefined },
-      ]);
+      assert.deepEqual(
+        reply.results?.map(({ state, result, error }) => ({ state, result, error })),
+        [
+          { state: "SUCCESS", result: 3, error: undefined },
+          { state: "SUCCESS", result: { args: [1], kwargs: { a: 2 } }, error: undefined },
+          { state: "FAILURE", result: { type: "ValueError", message: "nope" }, error: undefined },
+          { state: "SUCCESS", result: "done", error: undefined },
+        ],
+      );
     } finally {
       await worker.stop();
     }

@@ -19,6 +19,8 @@ export interface ClientInput {
   send: TaskToSend[];
   /** Seconds to wait for each result (needs `backend`). */
   wait?: number;
+  /** Celery's `broker_transport_options` for the client (e.g. a Redis `global_keyprefix`). */
+  transport_options?: Record<string, unknown>;
 }
 
 /** One waited-for result. `state` is TIMEOUT when none came in time. */

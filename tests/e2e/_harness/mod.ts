@@ -16,6 +16,8 @@ export { type Stalk, type StalkOptions, startStalk } from "./stalk.ts";
 export { sleep, waitFor, type WaitOptions } from "./wait.ts";
 export { startWorker, type Worker, type WorkerOptions } from "./worker.ts";
 export { publishRaw, type RawMessage } from "./amqp_raw.ts";
+export { publishRawEvents, type RawEnvelope } from "./raw_events.ts";
+export { withBrokerDown } from "./broker_restart.ts";
 export {
   listTasks,
   taskInfo,

@@ -23,10 +23,22 @@ export async function redisDatabase(): Promise<RedisDatabase> {
   for (let i = 0; i < 15; i++) {
     const db = 1 + ((start + i - 1) % 15);
     const lock = `stalk-e2e:db:${db}`;
-    const claimed = await redisCli("-n", "0", "SET", lock, String(process.pid), "NX", "EX", String(LOCK_SECONDS));
+    const claimed = await redisCli(
+      "-n",
+      "0",
+      "SET",
+      lock,
+      String(process.pid),
+      "NX",
+      "EX",
+      String(LOCK_SECONDS),
+    );
     if (claimed !== "OK") continue;
     await redisCli("-n", String(db), "FLUSHDB");
-    const release = undoOnExit(`redis:${db}`, `redis-cli -n ${db} FLUSHDB; redis-cli -n 0 DEL ${lock}`);
+    const release = undoOnExit(
+      `redis:${db}`,
+      `redis-cli -n ${db} FLUSHDB; redis-cli -n 0 DEL ${lock}`,
+    );
     let removed = false;
     return {
       db,
@@ -47,8 +59,9 @@ export async function redisDatabase(): Promise<RedisDatabase> {
 export function redisCli(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("redis-cli", ["--raw", ...args], { timeout: 10_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`Cannot run 'redis-cli ${args.join(" ")}': ${stderr || error.message}`));
-      else resolve(stdout.trim());
+      if (error) {
+        reject(new Error(`Cannot run 'redis-cli ${args.join(" ")}': ${stderr || error.message}`));
+      } else resolve(stdout.trim());
     });
   });
 }
