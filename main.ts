@@ -16,6 +16,7 @@ import { WorkerControl } from "./src/control/worker_control.ts";
 import { createApp } from "./src/http/app.ts";
 import { EventIngest } from "./src/ingest/event_ingest.ts";
 import { describeError, log, setLogLevel } from "./src/log.ts";
+import { CeleryMetrics } from "./src/metrics/celery_metrics.ts";
 import { serve } from "./src/runtime.ts";
 import { LamportClock } from "./src/state/clock.ts";
 import { posixUtcOffset, prepareEvent } from "./src/state/receiver.ts";
@@ -64,6 +65,7 @@ function main(): void {
   const state = new State({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers });
   const clock = new LamportClock();
   const now = () => Date.now() / 1000;
+  const metrics = new CeleryMetrics(state);
   const control = new ControlClient(transport, () => clock.forward());
   const inspector = new Inspector(control, {
     timeout: config.inspectTimeout,
@@ -81,6 +83,7 @@ function main(): void {
     prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
     apply: (event) => {
       state.apply(event);
+      metrics.observe(event);
       if (event.type.startsWith("worker-")) inspector.onWorkerEvent(event.type, event.hostname);
     },
   });
@@ -107,6 +110,7 @@ function main(): void {
     tasks,
     queueLengths: () => queueLengths(transport, inspector),
     health: () => transport.status(),
+    metrics: () => metrics.render(),
   });
   const server = serve({ port: config.port, hostname: config.address }, app.fetch);
   log.info(

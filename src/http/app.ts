@@ -15,6 +15,7 @@ import { registerPublishRoutes } from "./api/publish.ts";
 import { registerTaskRoutes } from "./api/tasks.ts";
 import { registerWorkerRoutes } from "./api/workers.ts";
 import { registerHealthRoute } from "./health.ts";
+import { registerMetricsRoute } from "./metrics.ts";
 import { apiGate } from "./middleware/api_gate.ts";
 import { basicAuth } from "./middleware/basic_auth.ts";
 import { permissiveCors } from "./middleware/cors.ts";
@@ -46,6 +47,8 @@ export interface AppDeps {
   tasks?: TaskRunner;
   queueLengths(): Promise<QueueLength[]>;
   health(): TransportStatus;
+  /** The Prometheus exposition text. */
+  metrics(): string;
 }
 
 type Handler = (c: Context) => Response | Promise<Response>;
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): Hono {
     app.on(method, path, handler);
   };
   registerHealthRoute(route, deps);
+  registerMetricsRoute(route, deps);
   registerTaskRoutes(route, deps);
   registerWorkerRoutes(route, deps);
   registerControlRoutes(route, deps);

@@ -2,6 +2,7 @@
  * The event state: Celery's `State._event` (protocol doc 2.9) over a bounded task store and
  * worker table, with the queries the HTTP layer needs. Pure: no I/O, time comes from `now`.
  */
+import { NONE } from "./intern.ts";
 import { mergeTaskEvent } from "./merge.ts";
 import { countTasks, queryTasks } from "./query.ts";
 import { TaskStore } from "./task_store.ts";
@@ -48,6 +49,14 @@ export class State {
   task(uuid: string): TaskJson | undefined {
     const slot = this.#tasks.slotOf(uuid);
     return slot === undefined ? undefined : this.#tasks.toJson(slot);
+  }
+
+  /** The name of task `uuid`, without building its JSON (for per-event metrics). */
+  taskName(uuid: string): string | null {
+    const slot = this.#tasks.slotOf(uuid);
+    if (slot === undefined) return null;
+    const id = this.#tasks.cols.name[slot];
+    return id === NONE ? null : this.#tasks.names.value(id);
   }
 
   /** The page of tasks `query` selects, in order. */

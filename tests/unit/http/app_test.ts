@@ -52,6 +52,7 @@ function setup(options: { basicAuth?: string[]; open?: boolean; status?: Transpo
     control: {} as WorkerControl,
     queueLengths: () => Promise.resolve([]),
     health: () => options.status ?? { connected: true, since: 0 },
+    metrics: () => "# metrics\n",
   };
   return createApp(deps);
 }
@@ -183,4 +184,17 @@ test("a wrong method on a known route is 405 with Allow; an unknown route is a J
   const unknown = await app.request("/api/nothing");
   assert.equal(unknown.status, 404);
   assert.ok((await unknown.json()).error);
+});
+
+test("/metrics is Prometheus text, public without auth and guarded with basic auth", async () => {
+  const open = await setup().request("/metrics");
+  assert.equal(open.status, 200);
+  assert.match(open.headers.get("Content-Type") ?? "", /^text\/plain; version=0\.0\.4/);
+  assert.equal(await open.text(), "# metrics\n");
+  assert.equal(
+    (await setup({ open: false }).request("/metrics")).status,
+    200,
+    "not behind the API gate",
+  );
+  assert.equal((await setup({ basicAuth: ["a:b"] }).request("/metrics")).status, 401);
 });

@@ -1,0 +1,81 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CeleryMetrics } from "../../../src/metrics/celery_metrics.ts";
+import { State } from "../../../src/state/state.ts";
+import type { CeleryEvent } from "../../../src/state/types.ts";
+
+const NOW = 1_700_000_000;
+
+function setup() {
+  const state = new State({ maxTasks: 100, maxWorkers: 10, now: () => NOW + 1 });
+  const metrics = new CeleryMetrics(state, [0.1, 1]);
+  const feed = (event: Omit<CeleryEvent, "clock" | "local_received">) => {
+    const full = { clock: 1, local_received: event.timestamp, ...event } as CeleryEvent;
+    state.apply(full);
+    metrics.observe(full);
+  };
+  return { metrics, feed };
+}
+
+function line(text: string, prefix: string): string | undefined {
+  return text.split("\n").find((l) => l.startsWith(prefix));
+}
+
+test("task events are counted by worker, type and the task's known name", () => {
+  const { metrics, feed } = setup();
+  feed({ type: "task-received", uuid: "a", name: "tasks.add", hostname: "w", timestamp: NOW });
+  feed({ type: "task-started", uuid: "a", hostname: "w", timestamp: NOW + 0.25 });
+  feed({ type: "task-succeeded", uuid: "a", hostname: "w", timestamp: NOW + 0.5, runtime: 0.25 });
+  const text = metrics.render();
+  assert.equal(
+    line(text, 'flower_events_total{worker="w",type="task-started",task="tasks.add"}'),
+    'flower_events_total{worker="w",type="task-started",task="tasks.add"} 1',
+  );
+  assert.ok(
+    line(text, 'flower_task_runtime_seconds_bucket{worker="w",task="tasks.add",le="0.1"} 0'),
+  );
+  assert.ok(line(text, 'flower_task_runtime_seconds_bucket{worker="w",task="tasks.add",le="1"} 1'));
+  assert.ok(
+    line(text, 'flower_task_runtime_seconds_bucket{worker="w",task="tasks.add",le="+Inf"} 1'),
+  );
+  assert.ok(line(text, 'flower_task_runtime_seconds_sum{worker="w",task="tasks.add"} 0.25'));
+  assert.ok(line(text, 'flower_worker_prefetched_tasks{worker="w",task="tasks.add"} 0'));
+  assert.ok(
+    line(text, 'flower_task_prefetch_time_seconds{worker="w",task="tasks.add"} 0'),
+    "reset on success",
+  );
+  assert.match(text, /# TYPE flower_task_runtime_seconds histogram/);
+});
+
+test("prefetch gauges follow received and started, and a revoked task stops counting", () => {
+  const { metrics, feed } = setup();
+  feed({ type: "task-received", uuid: "a", name: "t", hostname: "w", timestamp: NOW });
+  feed({ type: "task-received", uuid: "b", name: "t", hostname: "w", timestamp: NOW });
+  assert.ok(line(metrics.render(), 'flower_worker_prefetched_tasks{worker="w",task="t"} 2'));
+  feed({ type: "task-started", uuid: "a", hostname: "w", timestamp: NOW + 2 });
+  let text = metrics.render();
+  assert.ok(line(text, 'flower_worker_prefetched_tasks{worker="w",task="t"} 1'));
+  assert.ok(line(text, 'flower_task_prefetch_time_seconds{worker="w",task="t"} 2'));
+  feed({ type: "task-revoked", uuid: "b", hostname: "w", timestamp: NOW + 3 });
+  text = metrics.render();
+  assert.ok(line(text, 'flower_worker_prefetched_tasks{worker="w",task="t"} 0'));
+});
+
+test("worker online comes from liveness at scrape time, executing from heartbeats", () => {
+  const { metrics, feed } = setup();
+  feed({ type: "worker-heartbeat", hostname: "w", timestamp: NOW, freq: 2, active: 3 });
+  feed({ type: "worker-heartbeat", hostname: "gone", timestamp: NOW - 100, freq: 2, active: 0 });
+  const text = metrics.render();
+  assert.ok(line(text, 'flower_worker_online{worker="w"} 1'));
+  assert.ok(
+    line(text, 'flower_worker_online{worker="gone"} 0'),
+    "missed heartbeats count as offline",
+  );
+  assert.ok(line(text, 'flower_worker_number_of_currently_executing_tasks{worker="w"} 3'));
+});
+
+test("label values are escaped", () => {
+  const { metrics, feed } = setup();
+  feed({ type: "task-received", uuid: "a", name: 'we"ird\\name', hostname: "w", timestamp: NOW });
+  assert.match(metrics.render(), /task="we\\"ird\\\\name"/);
+});
