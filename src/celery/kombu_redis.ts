@@ -33,7 +33,9 @@ export function defaultNaming(db: string): RedisNaming {
 const Options = v.object({
   global_keyprefix: v.optional(v.string()),
   sep: v.optional(v.string()),
-  priority_steps: v.optional(v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9))), v.minLength(1))),
+  priority_steps: v.optional(
+    v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9))), v.minLength(1)),
+  ),
   fanout_prefix: v.optional(v.union([v.boolean(), v.string()])),
   fanout_patterns: v.optional(v.boolean()),
   master_name: v.optional(v.string()),
@@ -84,7 +86,9 @@ export function eventPatterns(naming: RedisNaming): string[] {
   // kombu 5.2.4's Sentinel channel never formats `{db}`: listen there too.
   const unformatted = `${naming.globalKeyprefix}/{db}.celeryev`;
   const patterns = [`${base}/*`, base];
-  if (naming.fanoutPrefix.startsWith("/") && base !== unformatted) patterns.push(`${unformatted}/*`);
+  if (naming.fanoutPrefix.startsWith("/") && base !== unformatted) {
+    patterns.push(`${unformatted}/*`);
+  }
   return patterns;
 }
 
@@ -94,7 +98,12 @@ export function bindingKey(naming: RedisNaming, exchange: string): string {
 }
 
 /** A binding-set member: `routing_key + sep + pattern + sep + queue`. */
-export function bindingMember(naming: RedisNaming, routingKey: string, queue: string, pattern = ""): string {
+export function bindingMember(
+  naming: RedisNaming,
+  routingKey: string,
+  queue: string,
+  pattern = "",
+): string {
   return `${routingKey}${naming.sep}${pattern}${naming.sep}${queue}`;
 }
 

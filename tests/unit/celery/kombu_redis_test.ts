@@ -14,8 +14,14 @@ import {
 } from "../../../src/celery/kombu_redis.ts";
 import { decodeEventMessage } from "../../../src/celery/events.ts";
 
-const recorded: { events: { channel: string; message: string }[]; task_idle_q_priority_7: string } = JSON
-  .parse(readFileSync(new URL("../../fixtures/events/celery_5.2.6_redis.json", import.meta.url), "utf8"));
+const recorded: { events: { channel: string; message: string }[]; task_idle_q_priority_7: string } =
+  JSON
+    .parse(
+      readFileSync(
+        new URL("../../fixtures/events/celery_5.2.6_redis.json", import.meta.url),
+        "utf8",
+      ),
+    );
 
 test("envelopes a real worker published on Redis unwrap into valid events", () => {
   assert.ok(recorded.events.length > 0);
@@ -55,8 +61,14 @@ test("queue keys list every priority step with the global prefix", () => {
 });
 
 test("fanout_prefix and fanout_patterns change channel names as kombu does", () => {
-  assert.equal(fanoutChannel(namingFromOptions("0", { fanout_prefix: false }), "celeryev", "x"), "celeryev/x");
-  assert.equal(fanoutChannel(namingFromOptions("0", { fanout_patterns: false }), "celeryev", "x"), "/0.celeryev");
+  assert.equal(
+    fanoutChannel(namingFromOptions("0", { fanout_prefix: false }), "celeryev", "x"),
+    "celeryev/x",
+  );
+  assert.equal(
+    fanoutChannel(namingFromOptions("0", { fanout_patterns: false }), "celeryev", "x"),
+    "/0.celeryev",
+  );
 });
 
 test("a bad transport option is an error naming it", () => {
@@ -65,11 +77,19 @@ test("a bad transport option is an error naming it", () => {
 });
 
 test("binding members join routing key, pattern and queue with the separator", () => {
-  assert.equal(bindingMember(defaultNaming("0"), "oid", "oid.reply.celery.pidbox"), "oid\x06\x16\x06\x16oid.reply.celery.pidbox");
+  assert.equal(
+    bindingMember(defaultNaming("0"), "oid", "oid.reply.celery.pidbox"),
+    "oid\x06\x16\x06\x16oid.reply.celery.pidbox",
+  );
 });
 
 test("an envelope Stalk writes round-trips with kombu's fields", () => {
-  const text = encodeEnvelope({ body: '{"method":"ping","é":1}', headers: { clock: 1 }, exchange: "celery.pidbox", routingKey: "" });
+  const text = encodeEnvelope({
+    body: '{"method":"ping","é":1}',
+    headers: { clock: 1 },
+    exchange: "celery.pidbox",
+    routingKey: "",
+  });
   const raw = JSON.parse(text);
   assert.equal(raw["content-type"], "application/json");
   assert.equal(raw.properties.body_encoding, "base64");
