@@ -102,7 +102,9 @@ describe("publishing tasks and reading results", () => {
     });
     assert.equal(response.status, 200, response.text);
     assert.deepEqual(Object.keys(response.json!), ["task-id", "state"]);
-    assert.equal(response.json!.state, "PENDING");
+    // The state is read from the backend right after publishing, as Flower does; a fast worker
+    // may already have finished the task by then.
+    assert.ok(["PENDING", "STARTED", "SUCCESS"].includes(response.json!.state), response.text);
     const read = await pythonGet(broker.brokerUrl, backendUrl, response.json!["task-id"], 20);
     assert.deepEqual(read, {
       state: "SUCCESS",
