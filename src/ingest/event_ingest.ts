@@ -4,7 +4,12 @@
  * and dropped, and the good events of the same batch are still applied.
  */
 import type { EventMessage } from "../broker/transport.ts";
-import { decodeEventMessage, type RawEvent, type RejectReason } from "../celery/events.ts";
+import {
+  decodeEvents,
+  type EventVisitor,
+  type RawEvent,
+  type RejectReason,
+} from "../celery/events.ts";
 import { describeError, log } from "../log.ts";
 import type { CeleryEvent } from "../state/types.ts";
 
@@ -40,17 +45,26 @@ export class EventIngest {
       this.#count("bad_envelope", `${message.malformed} (channel '${message.routingKey}')`);
       return;
     }
-    const decoded = decodeEventMessage(message.body, message.contentType);
-    for (const rejection of decoded.rejections) {
-      this.#count(rejection.reason, `${rejection.detail} (routing key '${message.routingKey}')`);
-    }
-    for (const raw of decoded.events) {
-      try {
-        this.#sink.apply(this.#sink.prepare(raw));
-        this.counters.events++;
-      } catch (error) {
-        this.#count("apply_failed", `${raw.type}: ${describeError(error)}`);
-      }
+    this.#routingKey = message.routingKey;
+    // Each event is applied as soon as it is decoded: no array of events per message.
+    decodeEvents(message.body, message.contentType, this.#visitor);
+  }
+
+  /** Routing key of the message being handled, for rejection details. */
+  #routingKey = "";
+
+  readonly #visitor: EventVisitor = {
+    event: (raw) => this.#apply(raw),
+    reject: (reason, detail) =>
+      this.#count(reason, `${detail} (routing key '${this.#routingKey}')`),
+  };
+
+  #apply(raw: RawEvent): void {
+    try {
+      this.#sink.apply(this.#sink.prepare(raw));
+      this.counters.events++;
+    } catch (error) {
+      this.#count("apply_failed", `${raw.type}: ${describeError(error)}`);
     }
   }
 

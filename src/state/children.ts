@@ -23,6 +23,8 @@ export class ChildLinks {
 
   /** A parent now held at `slot`: children parked under its uuid move to it. */
   adopt(parentId: string, slot: number): void {
+    // Called for every new task; most streams have no parked children at all.
+    if (this.#parked.size === 0) return;
     const parked = this.#parked.get(parentId);
     if (!parked) return;
     this.#parked.delete(parentId);

@@ -15,6 +15,22 @@ export function queryTasks(store: TaskStore, query: TaskQuery): TaskJson[] {
   return querySlots(store, query).map((slot) => store.toJson(slot));
 }
 
+/**
+ * The tasks `query` selects, serialised one by one as the caller pulls them. Which tasks, and in
+ * what order, is settled when the sequence starts; each task is read when it is reached, so it
+ * shows its state at that moment, and one evicted in between is left out. Walking the indexes
+ * lazily instead would be unsafe: ingest moves tasks between lists while a client reads.
+ */
+export function* iterateTasks(store: TaskStore, query: TaskQuery): Generator<TaskJson> {
+  const slots = querySlots(store, query);
+  const uuids = store.cols.uuid;
+  const ids = slots.map((slot) => uuids.get(slot));
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    if (uuids.get(slot) === ids[i]) yield store.toJson(slot);
+  }
+}
+
 /** Slots of the page `query` asks for, in order. */
 export function querySlots(store: TaskStore, query: TaskQuery): number[] {
   const plan = planQuery(store, query);

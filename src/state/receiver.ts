@@ -40,8 +40,25 @@ export function prepareEvent(
 /**
  * This machine's offset to UTC in whole hours with Python's POSIX sign (positive west of UTC),
  * as `celery.utils.time.utcoffset`: UTC+2 gives -2, UTC-5 gives 5, half-hour zones floor.
+ * Without a date it is the offset now, worked out at most once a second: the event path asks
+ * for it on every event, and a `Date` per event costs more than the rest of the receiver step.
  */
-export function posixUtcOffset(date: Date = new Date()): number {
+export function posixUtcOffset(date?: Date): number {
+  if (date) return offsetOf(date);
+  const now = Date.now();
+  if (now >= cachedUntil || now < cachedUntil - OFFSET_CACHE_MS) {
+    cachedOffset = offsetOf(new Date(now));
+    // Zone changes (DST) happen on whole seconds, so a one-second cache is never stale for long.
+    cachedUntil = now + OFFSET_CACHE_MS;
+  }
+  return cachedOffset;
+}
+
+const OFFSET_CACHE_MS = 1000;
+let cachedOffset = 0;
+let cachedUntil = -Infinity;
+
+function offsetOf(date: Date): number {
   // getTimezoneOffset() is already minutes west of UTC, DST included.
   return Math.floor(date.getTimezoneOffset() / 60);
 }

@@ -4,13 +4,16 @@
  * lower-cased, `received` and `started` as numbers.
  *
  * Each candidate is reduced to one float key (null -> -Infinity, negated when descending) and
- * offered to a bounded heap, which touches uuids only on ties. Names and states have few
- * distinct values and huge ties, so they are read group by group from their indexes instead.
+ * offered to a bounded heap, which touches uuids only on ties. Time sorts read the store block
+ * by block in the order of the column's zone map (`time_zones.ts`) and stop early; names and
+ * states have few distinct values and huge ties, so they are read group by group from their
+ * indexes instead.
  */
 import { type Interner, NONE } from "./intern.ts";
 import type { QueryPlan } from "./query_plan.ts";
 import type { RecencyLists } from "./task_index.ts";
 import type { TaskStore } from "./task_store.ts";
+import { type TimeZones, ZONE_SHIFT, ZONE_SLOTS } from "./time_zones.ts";
 import { TopK } from "./top_k.ts";
 import type { TaskSortKey } from "./types.ts";
 
@@ -26,13 +29,18 @@ export function selectSorted(
   const top = new TopK(
     Math.min(k, plan.size),
     descending
-      ? (a, b) => compareText(uuids[b], uuids[a])
-      : (a, b) => compareText(uuids[a], uuids[b]),
+      ? (a, b) => compareText(uuids.get(b), uuids.get(a))
+      : (a, b) => compareText(uuids.get(a), uuids.get(b)),
   );
   if (sortBy === "received" || sortBy === "started") {
     const times = store.cols[sortBy];
-    if (plan.lists === store.index.all && !plan.filtered) offerRing(store, top, times, descending);
-    else offerList(store, plan, top, times, null, descending);
+    // Reading blocks in zone order finds k matches after about k * size / plan.size slots;
+    // walking the plan's list costs plan.size. Pick the cheaper.
+    if (plan.lists === store.index.all || plan.size * plan.size > k * store.size) {
+      offerZones(store, plan, top, times, store.zones[sortBy], descending);
+    } else {
+      offerList(store, plan, top, times, null, descending);
+    }
     return top.drain();
   }
   const [table, ids, lists] = sortBy === "name"
@@ -49,20 +57,42 @@ export function selectSorted(
   return top.drain();
 }
 
-/** Every task in creation order (newest first when descending), keyed by a time column. */
-function offerRing(store: TaskStore, top: TopK, times: Float64Array, descending: boolean): void {
+/**
+ * Every task matching the plan, keyed by a time column, read block by block in the order of the
+ * column's zone map, until no block left can hold a better key than the worst one kept.
+ */
+function offerZones(
+  store: TaskStore,
+  plan: QueryPlan,
+  top: TopK,
+  times: Float64Array,
+  zones: TimeZones,
+  descending: boolean,
+): void {
   const n = store.size;
+  const { matchesAll, filteredAll } = plan;
   let bound = top.bound;
-  for (let age = 0; age < n; age++) {
-    const slot = store.slotByAge(descending ? n - 1 - age : age);
-    let key = times[slot];
-    if (key !== key) key = -Infinity; // NaN is null
-    if (descending) key = -key;
-    // Most candidates lose to the worst slot kept; reject them without a call.
-    if (key <= bound) {
-      top.offer(slot, key);
-      bound = top.bound;
+  for (const block of zones.order(n, descending)) {
+    // Keys are -time when descending: a block whose highest time is below -bound cannot win,
+    // nor can any later one. Equal keys may still win on the uuid, so they are read.
+    if (descending ? zones.hi(block) < -bound : zones.lo(block) > bound) break;
+    const start = block << ZONE_SHIFT;
+    const end = Math.min(start + ZONE_SLOTS, n);
+    let hi = -Infinity;
+    let lo = Infinity;
+    for (let slot = start; slot < end; slot++) {
+      let key = times[slot];
+      if (key !== key) key = -Infinity; // NaN is null
+      if (key > hi) hi = key;
+      if (key < lo) lo = key;
+      if (descending) key = -key;
+      // Most candidates lose to the worst slot kept; reject them before the filter.
+      if (key <= bound && (!filteredAll || matchesAll(slot))) {
+        top.offer(slot, key);
+        bound = top.bound;
+      }
     }
+    zones.reset(block, hi, lo);
   }
 }
 

@@ -3,8 +3,8 @@
  * worker table, with the queries the HTTP layer needs. Pure: no I/O, time comes from `now`.
  */
 import { NONE } from "./intern.ts";
-import { mergeTaskEvent } from "./merge.ts";
-import { countTasks, queryTasks } from "./query.ts";
+import { type EventKind, eventKind, mergeTaskEvent } from "./merge.ts";
+import { countTasks, iterateTasks, queryTasks } from "./query.ts";
 import { TaskStore } from "./task_store.ts";
 import type { CeleryEvent, TaskJson, TaskQuery, WorkerJson } from "./types.ts";
 import { WorkerTable } from "./worker_table.ts";
@@ -36,13 +36,10 @@ export class State {
   apply(event: CeleryEvent): void {
     const type = event.type;
     if (typeof type !== "string") return;
-    const dash = type.indexOf("-");
-    // Python's str.partition: no dash means the whole type is the group.
-    const group = dash < 0 ? type : type.slice(0, dash);
-    const subject = dash < 0 ? "" : type.slice(dash + 1);
     if (typeof event.hostname !== "string" || typeof event.timestamp !== "number") return;
-    if (group === "task") this.#applyTask(subject, event);
-    else if (group === "worker") this.#applyWorker(subject, event);
+    const kind = eventKind(type);
+    if (kind.group === "task") this.#applyTask(kind, event);
+    else if (kind.group === "worker") this.#applyWorker(kind.subject, event);
   }
 
   /** The task `uuid`, if held. */
@@ -62,6 +59,15 @@ export class State {
   /** The page of tasks `query` selects, in order. */
   tasks(query: TaskQuery): TaskJson[] {
     return queryTasks(this.#tasks, query);
+  }
+
+  /**
+   * The tasks `query` selects, produced as they are pulled (for streaming a listing without a
+   * limit). The selection and its order are fixed at the first pull; tasks evicted before they
+   * are reached are skipped.
+   */
+  iterateTasks(query: TaskQuery): Iterator<TaskJson> {
+    return iterateTasks(this.#tasks, query);
   }
 
   /** How many tasks `query`'s filters select, ignoring offset and limit. O(1) for one filter. */
@@ -103,20 +109,20 @@ export class State {
     return this.#workers.size;
   }
 
-  #applyTask(subject: string, event: CeleryEvent): void {
+  #applyTask(kind: EventKind, event: CeleryEvent): void {
     const uuid = event.uuid;
     // Celery raises KeyError without a uuid; there is nothing to attach such an event to.
     if (typeof uuid !== "string") return;
     const store = this.#tasks;
     const slot = store.slotOf(uuid) ?? store.create(uuid);
     const localReceived = typeof event.local_received === "number" ? event.local_received : 0;
-    if (subject === "sent") {
+    if (kind.subject === "sent") {
       store.setClient(slot, event.hostname);
     } else {
       this.#workers.applyTaskEvent(event.hostname, event.timestamp, localReceived);
       store.setWorker(slot, event.hostname);
     }
-    mergeTaskEvent(store, slot, subject, event);
+    mergeTaskEvent(store, slot, kind, event);
     store.touch(slot);
   }
 

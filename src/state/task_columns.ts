@@ -1,9 +1,11 @@
 /**
- * The task table in struct-of-arrays form: one typed array per numeric field and one plain array
- * per free-text field, indexed by slot. A million tasks then cost a few hundred bytes each instead
- * of an object with thirty properties, and a scan over one field touches contiguous memory.
+ * The task table in struct-of-arrays form: one typed array per numeric field and one chunked
+ * string column per free-text field (`TextColumn`, see there why chunked), indexed by slot. A
+ * million tasks then cost a few hundred bytes each instead of an object with thirty properties,
+ * and a scan over one field touches contiguous memory.
  */
 import { NONE } from "./intern.ts";
+import { TextColumn } from "./text_column.ts";
 
 /** Stored in `retries` for null (retries are small non-negative integers). */
 export const NO_RETRIES = -0x80000000;
@@ -19,7 +21,10 @@ export type TimeField =
   | "retried"
   | "revoked";
 
-/** The columns. Arrays are replaced on `grow`, so never keep one across an insertion. */
+/**
+ * The columns. Typed arrays are replaced on `grow`, so never keep one across an insertion; the
+ * text columns grow in place.
+ */
 export class TaskColumns {
   /** Slots allocated so far. */
   length: number;
@@ -47,16 +52,16 @@ export class TaskColumns {
   /** NO_RETRIES for null. */
   retries: Int32Array;
 
-  uuid: string[];
-  args: (string | null)[];
-  kwargs: (string | null)[];
-  result: (string | null)[];
-  exception: (string | null)[];
-  traceback: (string | null)[];
-  eta: (string | null)[];
-  expires: (string | null)[];
-  root_id: (string | null)[];
-  parent_id: (string | null)[];
+  readonly uuid: TextColumn<string>;
+  readonly args: TextColumn<string | null>;
+  readonly kwargs: TextColumn<string | null>;
+  readonly result: TextColumn<string | null>;
+  readonly exception: TextColumn<string | null>;
+  readonly traceback: TextColumn<string | null>;
+  readonly eta: TextColumn<string | null>;
+  readonly expires: TextColumn<string | null>;
+  readonly root_id: TextColumn<string | null>;
+  readonly parent_id: TextColumn<string | null>;
 
   /** Columns for `length` slots. */
   constructor(length: number) {
@@ -79,7 +84,7 @@ export class TaskColumns {
     this.exchange = new Int32Array(length);
     this.routing_key = new Int32Array(length);
     this.retries = new Int32Array(length);
-    this.uuid = new Array<string>(length).fill("");
+    this.uuid = new TextColumn<string>(length, "");
     this.args = nulls(length);
     this.kwargs = nulls(length);
     this.result = nulls(length);
@@ -111,16 +116,16 @@ export class TaskColumns {
     this.exchange = i32(this.exchange, length);
     this.routing_key = i32(this.routing_key, length);
     this.retries = i32(this.retries, length);
-    this.uuid = extend(this.uuid, length, "");
-    this.args = extend(this.args, length, null);
-    this.kwargs = extend(this.kwargs, length, null);
-    this.result = extend(this.result, length, null);
-    this.exception = extend(this.exception, length, null);
-    this.traceback = extend(this.traceback, length, null);
-    this.eta = extend(this.eta, length, null);
-    this.expires = extend(this.expires, length, null);
-    this.root_id = extend(this.root_id, length, null);
-    this.parent_id = extend(this.parent_id, length, null);
+    this.uuid.grow(length);
+    this.args.grow(length);
+    this.kwargs.grow(length);
+    this.result.grow(length);
+    this.exception.grow(length);
+    this.traceback.grow(length);
+    this.eta.grow(length);
+    this.expires.grow(length);
+    this.root_id.grow(length);
+    this.parent_id.grow(length);
     this.length = length;
   }
 
@@ -144,21 +149,21 @@ export class TaskColumns {
     this.exchange[slot] = NONE;
     this.routing_key[slot] = NONE;
     this.retries[slot] = NO_RETRIES;
-    this.uuid[slot] = uuid;
-    this.args[slot] = null;
-    this.kwargs[slot] = null;
-    this.result[slot] = null;
-    this.exception[slot] = null;
-    this.traceback[slot] = null;
-    this.eta[slot] = null;
-    this.expires[slot] = null;
-    this.root_id[slot] = null;
-    this.parent_id[slot] = null;
+    this.uuid.set(slot, uuid);
+    this.args.set(slot, null);
+    this.kwargs.set(slot, null);
+    this.result.set(slot, null);
+    this.exception.set(slot, null);
+    this.traceback.set(slot, null);
+    this.eta.set(slot, null);
+    this.expires.set(slot, null);
+    this.root_id.set(slot, null);
+    this.parent_id.set(slot, null);
   }
 }
 
-function nulls(length: number): null[] {
-  return new Array<null>(length).fill(null);
+function nulls(length: number): TextColumn<string | null> {
+  return new TextColumn<string | null>(length, null);
 }
 
 function f64(old: Float64Array, length: number): Float64Array {
@@ -170,12 +175,5 @@ function f64(old: Float64Array, length: number): Float64Array {
 function i32(old: Int32Array, length: number): Int32Array {
   const next = new Int32Array(length);
   next.set(old);
-  return next;
-}
-
-function extend<T>(old: T[], length: number, fill: T): T[] {
-  // A fresh array of the final size avoids the 50% slack of growing by push.
-  const next = new Array<T>(length).fill(fill);
-  for (let i = 0; i < old.length; i++) next[i] = old[i];
   return next;
 }

@@ -10,7 +10,9 @@
  */
 import { ChildLinks } from "./children.ts";
 import { Interner, NONE } from "./intern.ts";
-import { NO_RETRIES, TaskColumns } from "./task_columns.ts";
+import { SlotIndex } from "./slot_index.ts";
+import { NO_RETRIES, TaskColumns, type TimeField } from "./task_columns.ts";
+import { TimeZones } from "./time_zones.ts";
 import { ALL, TaskIndex } from "./task_index.ts";
 import type { TaskJson } from "./types.ts";
 
@@ -38,8 +40,10 @@ export class TaskStore {
   readonly routes = new Interner();
   /** Children of each task. */
   readonly children = new ChildLinks();
+  /** Zone maps of the two sortable time columns. */
+  readonly zones: { received: TimeZones; started: TimeZones };
 
-  #slots = new Map<string, number>();
+  #slots: SlotIndex;
   #cursor = 0;
   #size = 0;
 
@@ -50,6 +54,8 @@ export class TaskStore {
     const initial = Math.min(this.capacity, INITIAL_SLOTS);
     this.cols = new TaskColumns(initial);
     this.index = new TaskIndex(initial);
+    this.#slots = new SlotIndex(this.cols.uuid, initial);
+    this.zones = { received: new TimeZones(initial), started: new TimeZones(initial) };
   }
 
   /** Tasks held. */
@@ -81,7 +87,9 @@ export class TaskStore {
     this.#cursor = slot + 1 === this.capacity ? 0 : slot + 1;
     const cols = this.cols;
     cols.clear(slot, uuid);
-    this.#slots.set(uuid, slot);
+    this.zones.received.note(slot, NaN);
+    this.zones.started.note(slot, NaN);
+    this.#slots.add(slot);
     const pending = this.states.acquire(PENDING);
     cols.state[slot] = pending;
     this.index.all.touch(slot, NONE, ALL);
@@ -102,6 +110,12 @@ export class TaskStore {
     if (worker !== NONE) index.byWorker.touch(slot, worker, worker);
   }
 
+  /** Stamps the time of `field` (e.g. `succeeded`) on the task at `slot`. */
+  setTime(slot: number, field: TimeField, at: number): void {
+    this.cols[field][slot] = at;
+    if (field === "received" || field === "started") this.zones[field].note(slot, at);
+  }
+
   /** The state of the task at `slot`. */
   state(slot: number): string {
     return this.states.value(this.cols.state[slot]);
@@ -110,6 +124,8 @@ export class TaskStore {
   /** Sets the task name, re-indexing the task under it. */
   setName(slot: number, name: string | null): void {
     const old = this.cols.name[slot];
+    // Unchanged (the usual case) costs a string comparison, not an intern lookup.
+    if (old !== NONE && name !== null && this.names.value(old) === name) return;
     const id = name === null ? NONE : this.names.acquire(name);
     if (id === old) {
       if (id !== NONE) this.names.release(id);
@@ -123,6 +139,7 @@ export class TaskStore {
   /** Sets the state, re-indexing the task under it. */
   setState(slot: number, state: string): void {
     const old = this.cols.state[slot];
+    if (old !== NONE && this.states.value(old) === state) return;
     const id = this.states.acquire(state);
     if (id === old) {
       this.states.release(id);
@@ -136,6 +153,7 @@ export class TaskStore {
   /** Sets the worker hostname, re-indexing the task under it. */
   setWorker(slot: number, hostname: string): void {
     const old = this.cols.worker[slot];
+    if (old !== NONE && this.hosts.value(old) === hostname) return;
     const id = this.hosts.acquire(hostname);
     if (id === old) {
       this.hosts.release(id);
@@ -163,19 +181,19 @@ export class TaskStore {
 
   /** Sets the root task id; a root task's own id is shared, not stored twice. */
   setRootId(slot: number, rootId: string | null): void {
-    const uuid = this.cols.uuid[slot];
-    this.cols.root_id[slot] = rootId === uuid ? uuid : rootId;
+    const uuid = this.cols.uuid.get(slot);
+    this.cols.root_id.set(slot, rootId === uuid ? uuid : rootId);
   }
 
   /** Sets the parent task id and files the task among the parent's children. */
   setParentId(slot: number, parentId: string | null): void {
     const cols = this.cols;
-    const old = cols.parent_id[slot];
+    const old = cols.parent_id.get(slot);
     if (old === parentId) return;
-    const uuid = cols.uuid[slot];
+    const uuid = cols.uuid.get(slot);
     // Celery links only truthy parent ids.
     if (old) this.children.unlink(uuid, old, this.#slots.get(old));
-    cols.parent_id[slot] = parentId;
+    cols.parent_id.set(slot, parentId);
     if (parentId) this.children.link(uuid, parentId, this.#slots.get(parentId));
   }
 
@@ -183,7 +201,7 @@ export class TaskStore {
   toJson(slot: number): TaskJson {
     const c = this.cols;
     return {
-      uuid: c.uuid[slot],
+      uuid: c.uuid.get(slot),
       name: text(this.names, c.name[slot]),
       state: this.states.value(c.state[slot]),
       received: num(c.received[slot]),
@@ -194,23 +212,23 @@ export class TaskStore {
       failed: num(c.failed[slot]),
       retried: num(c.retried[slot]),
       revoked: num(c.revoked[slot]),
-      args: c.args[slot],
-      kwargs: c.kwargs[slot],
-      eta: c.eta[slot],
-      expires: c.expires[slot],
+      args: c.args.get(slot),
+      kwargs: c.kwargs.get(slot),
+      eta: c.eta.get(slot),
+      expires: c.expires.get(slot),
       retries: c.retries[slot] === NO_RETRIES ? null : c.retries[slot],
       worker: text(this.hosts, c.worker[slot]),
-      result: c.result[slot],
-      exception: c.exception[slot],
+      result: c.result.get(slot),
+      exception: c.exception.get(slot),
       timestamp: num(c.timestamp[slot]),
       runtime: num(c.runtime[slot]),
-      traceback: c.traceback[slot],
+      traceback: c.traceback.get(slot),
       exchange: text(this.routes, c.exchange[slot]),
       routing_key: text(this.routes, c.routing_key[slot]),
       clock: num(c.clock[slot]),
       client: text(this.hosts, c.client[slot]),
-      root_id: c.root_id[slot],
-      parent_id: c.parent_id[slot],
+      root_id: c.root_id.get(slot),
+      parent_id: c.parent_id.get(slot),
       children: this.children.of(slot),
     };
   }
@@ -219,16 +237,19 @@ export class TaskStore {
     const length = Math.min(this.capacity, this.cols.length * 2);
     this.cols.grow(length);
     this.index.grow(length);
+    this.#slots.grow(length);
+    this.zones.received.grow(length);
+    this.zones.started.grow(length);
   }
 
   /** Removes the task at `slot` from the map, the indexes, the interners and the child links. */
   #evict(slot: number): void {
     const { cols, index } = this;
-    const uuid = cols.uuid[slot];
-    const parentId = cols.parent_id[slot];
+    const uuid = cols.uuid.get(slot);
+    const parentId = cols.parent_id.get(slot);
     if (parentId) this.children.unlink(uuid, parentId, this.#slots.get(parentId));
     this.children.orphan(uuid, slot);
-    this.#slots.delete(uuid);
+    this.#slots.remove(slot);
     index.all.remove(slot, ALL);
     const name = cols.name[slot];
     if (name !== NONE) {

@@ -41,7 +41,9 @@ export class Worker {
     if (hb.length > HEARTBEAT_MAX - 1) hb.shift();
     let i = hb.length;
     while (i > 0 && hb[i - 1] > at) i--;
-    hb.splice(i, 0, at);
+    // In order is the common case (every task event beats): a push, not a splice.
+    if (i === hb.length) hb.push(at);
+    else hb.splice(i, 0, at);
   }
 
   /** Copies the fields a `worker-*` event carries, skipping absent or mistyped ones. */
@@ -85,6 +87,8 @@ export class WorkerTable {
   readonly capacity: number;
   // A Map iterates in insertion order; re-inserting on update keeps the stalest first.
   #workers = new Map<string, Worker>();
+  /** The most recently updated worker: the last in `#workers`. */
+  #last: Worker | undefined;
 
   /** A table for at most `capacity` workers (at least 1). */
   constructor(capacity: number) {
@@ -137,6 +141,9 @@ export class WorkerTable {
 
   /** Gets or creates `hostname` and marks it most recently updated, evicting beyond capacity. */
   #touch(hostname: string): Worker {
+    // A batch of events comes from one worker: it is usually the most recent one already.
+    const last = this.#last;
+    if (last !== undefined && last.hostname === hostname) return last;
     const workers = this.#workers;
     let worker = workers.get(hostname);
     if (worker) {
@@ -146,6 +153,7 @@ export class WorkerTable {
       if (workers.size >= this.capacity) workers.delete(workers.keys().next().value!);
     }
     workers.set(hostname, worker);
+    this.#last = worker;
     return worker;
   }
 }

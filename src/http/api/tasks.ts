@@ -54,21 +54,79 @@ function toQuery(params: v.InferOutput<typeof ListTasksParams>): TaskQuery {
  * `worker` when no worker handled it. Built as text so numeric-looking ids keep their order.
  */
 export function tasksToJson(tasks: TaskJson[]): string {
-  const parts: string[] = [];
-  for (const task of tasks) {
-    const body = task.worker === null ? { ...task, worker: undefined } : task;
-    parts.push(`${JSON.stringify(task.uuid)}:${JSON.stringify(body)}`);
-  }
-  return `{${parts.join(",")}}`;
+  return `{${tasks.map(taskEntry).join(",")}}`;
 }
+
+/** One `"<id>":{...}` member of the listing object. */
+function taskEntry(task: TaskJson): string {
+  const body = task.worker === null ? { ...task, worker: undefined } : task;
+  return `${JSON.stringify(task.uuid)}:${JSON.stringify(body)}`;
+}
+
+/** A state that can also produce a listing lazily (`State.iterateTasks`). */
+interface StreamingReader {
+  iterateTasks(query: TaskQuery): Iterator<TaskJson>;
+}
+
+function canStream(reader: object): reader is StreamingReader {
+  return typeof (reader as Partial<StreamingReader>).iterateTasks === "function";
+}
+
+/** Text per chunk of a streamed listing: about a hundred tasks. */
+const CHUNK_CHARS = 64 * 1024;
+/** Longest a streamed listing keeps the event loop to itself. */
+const SLICE_MS = 4;
+
+/**
+ * The same JSON as `tasksToJson`, as a stream of chunks made only when the client reads on. A
+ * listing of a million tasks is hundreds of megabytes of JSON; built whole, it would hold that
+ * much memory and stall the event loop (and so ingest) for seconds.
+ */
+export function streamTasksJson(tasks: Iterator<TaskJson>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let started = false;
+  let slice = performance.now();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      // A fast reader may pull chunk after chunk without the event loop turning in between;
+      // give ingest and other requests their turn every few milliseconds.
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        slice = performance.now();
+      }
+      let text = started ? "" : "{";
+      let first = !started;
+      started = true;
+      while (text.length < CHUNK_CHARS) {
+        const next = tasks.next();
+        if (next.done) {
+          controller.enqueue(encoder.encode(`${text}}`));
+          controller.close();
+          return;
+        }
+        text += first ? taskEntry(next.value) : `,${taskEntry(next.value)}`;
+        first = false;
+      }
+      controller.enqueue(encoder.encode(text));
+    },
+    cancel() {
+      tasks.return?.();
+    },
+  }, { highWaterMark: 0 });
+}
+
+const JSON_TYPE = { "Content-Type": "application/json; charset=UTF-8" };
 
 /** Registers the task read routes. */
 export function registerTaskRoutes(route: Register, deps: AppDeps): void {
   route("GET", "/api/tasks", (c) => {
     const query = toQuery(parseQuery(c, ListTasksParams));
-    return c.body(tasksToJson(deps.state.tasks(query)), 200, {
-      "Content-Type": "application/json; charset=UTF-8",
-    });
+    const state = deps.state;
+    // Without a limit the listing can be every task held: stream it.
+    if (query.limit === undefined && canStream(state)) {
+      return c.body(streamTasksJson(state.iterateTasks(query)), 200, JSON_TYPE);
+    }
+    return c.body(tasksToJson(state.tasks(query)), 200, JSON_TYPE);
   });
 
   route("GET", "/api/task/types", (c) => c.json({ "task-types": deps.state.taskTypes() }));

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { decodeEventMessage, DEFAULT_LIMITS } from "../../../src/celery/events.ts";
+import { decodeEventMessage, decodeEvents, DEFAULT_LIMITS } from "../../../src/celery/events.ts";
 
 interface Recorded {
   routingKey: string;
@@ -111,4 +111,36 @@ test("custom task event types are accepted", () => {
     undefined,
   );
   assert.equal(decoded.events[0].type, "task-progress");
+});
+
+test("the visitor gets events and rejections one by one, in body order", () => {
+  const seen: string[] = [];
+  decodeEvents(
+    JSON.stringify([
+      { ...base, type: "task-received", uuid: "a" },
+      { ...base, type: "bogus" },
+      { ...base, type: "task-started", uuid: "a" },
+    ]),
+    "application/json",
+    {
+      event: (event) => seen.push(`${event.type}:${event.uuid}`),
+      reject: (reason) => seen.push(reason),
+    },
+  );
+  assert.deepEqual(seen, ["task-received:a", "unknown_type", "task-started:a"]);
+});
+
+test("a JSON content type is recognised in any case and with parameters", () => {
+  for (const type of ["application/json", "Application/JSON", "application/json; charset=utf-8"]) {
+    assert.deepEqual(decodeEventMessage("{}", type).rejections[0].reason, "invalid_fields");
+  }
+});
+
+test("a body with a real U+FFFD decodes, and one with a broken UTF-8 byte is bad JSON", () => {
+  const event = { ...base, type: "task-received", uuid: "a", args: "(\uFFFD,)" };
+  const decoded = decodeEventMessage(encode(JSON.stringify(event)), "application/json");
+  assert.equal(decoded.events[0]?.args, "(\uFFFD,)");
+  const bytes = encode(JSON.stringify({ ...event, args: "(x,)" }));
+  bytes[bytes.indexOf("x".charCodeAt(0), bytes.indexOf(0x28))] = 0xc3;
+  assert.equal(decodeEventMessage(bytes, "application/json").rejections[0]?.reason, "bad_json");
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isOutOfOrder, precedence } from "../../../src/state/merge.ts";
+import { eventKind, isOutOfOrder, precedence } from "../../../src/state/merge.ts";
 import { fakeState, T0, taskEvent } from "./_events.ts";
 
 test("precedence follows celery.states, with custom states at 2", () => {
@@ -168,4 +168,25 @@ test("explicit nulls clear text fields", () => {
   assert.equal(task.eta, null);
   assert.equal(task.retries, null);
   assert.equal(task.name, "a");
+});
+
+test("an event type is split as Python's str.partition does, and known subjects stamp a time", () => {
+  assert.deepEqual(eventKind("task-succeeded"), {
+    group: "task",
+    subject: "succeeded",
+    state: "SUCCESS",
+    precedence: 0,
+    time: "succeeded",
+  });
+  assert.deepEqual(eventKind("task-progress-report"), {
+    group: "task",
+    subject: "progress-report",
+    state: "PROGRESS-REPORT",
+    precedence: 2,
+    time: undefined,
+  });
+  assert.equal(eventKind("worker").group, "worker");
+  assert.equal(eventKind("worker").subject, "");
+  // Cached: the same answer object each time.
+  assert.equal(eventKind("task-received"), eventKind(["task", "received"].join("-")));
 });

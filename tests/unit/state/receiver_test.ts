@@ -96,3 +96,9 @@ test("the local offset uses the POSIX sign and floors half-hour zones", () => {
   assert.equal(posixUtcOffset(at(300)), 5); // UTC-5
   assert.equal(posixUtcOffset(at(-330)), -6); // UTC+5:30, Python's floor division
 });
+
+test("without a date the offset is this machine's now, and asking again is cheap and equal", () => {
+  const expected = Math.floor(new Date().getTimezoneOffset() / 60);
+  assert.equal(posixUtcOffset(), expected);
+  for (let i = 0; i < 1000; i++) assert.equal(posixUtcOffset(), expected);
+});

@@ -65,9 +65,9 @@ test("the store grows past its first allocation up to capacity", () => {
   for (let i = 0; i < 6000; i++) store.create(`t${i}`);
   assert.equal(store.size, 5000);
   assert.equal(store.slotOf("t999"), undefined);
-  assert.equal(store.cols.uuid[store.slotOf("t1000")!], "t1000");
-  assert.equal(store.cols.uuid[store.slotByAge(0)], "t1000");
-  assert.equal(store.cols.uuid[store.slotByAge(4999)], "t5999");
+  assert.equal(store.cols.uuid.get(store.slotOf("t1000")!), "t1000");
+  assert.equal(store.cols.uuid.get(store.slotByAge(0)), "t1000");
+  assert.equal(store.cols.uuid.get(store.slotByAge(4999)), "t5999");
 });
 
 test("a root task's root_id is its own uuid", () => {
@@ -110,4 +110,29 @@ test("a task's JSON has exactly Flower's fields", () => {
     "parent_id",
     "children",
   ]);
+});
+
+test("setting a task's name, state or worker to the value it has changes no count", () => {
+  const store = new TaskStore(4);
+  const slot = store.create("a");
+  store.setName(slot, "tasks.add");
+  store.setWorker(slot, "w1");
+  store.setState(slot, "STARTED");
+  const before = [
+    store.names.refs(store.cols.name[slot]),
+    store.hosts.refs(store.cols.worker[slot]),
+  ];
+  for (let i = 0; i < 3; i++) {
+    // Equal strings from another source (as each decoded event brings), not the same object.
+    store.setName(slot, ["tasks", "add"].join("."));
+    store.setWorker(slot, ["w", "1"].join(""));
+    store.setState(slot, ["START", "ED"].join(""));
+  }
+  assert.deepEqual(
+    [store.names.refs(store.cols.name[slot]), store.hosts.refs(store.cols.worker[slot])],
+    before,
+  );
+  assert.equal(store.state(slot), "STARTED");
+  store.setState(slot, "SUCCESS");
+  assert.deepEqual(store.states.values().sort(), ["SUCCESS"]);
 });

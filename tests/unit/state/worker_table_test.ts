@@ -139,3 +139,23 @@ test("a zero timestamp or local_received records no heartbeat, as in Celery", ()
 test("a worker never heard from is not alive", () => {
   assert.equal(new Worker("w").alive(T0), false);
 });
+
+test("a run of events from the most recent worker keeps the order and eviction exact", () => {
+  const table = new WorkerTable(2);
+  table.applyTaskEvent("a", T0, T0);
+  table.applyTaskEvent("b", T0, T0);
+  table.applyTaskEvent("b", T0 + 1, T0 + 1);
+  table.applyTaskEvent("a", T0 + 2, T0 + 2);
+  table.applyTaskEvent("a", T0 + 3, T0 + 3);
+  assert.deepEqual([...table.all()].map((w) => w.hostname), ["b", "a"]);
+  table.applyTaskEvent("c", T0 + 4, T0 + 4);
+  assert.deepEqual([...table.all()].map((w) => w.hostname), ["a", "c"]);
+  assert.deepEqual(table.get("a")!.heartbeats, [T0, T0 + 2, T0 + 3]);
+  // Capacity one: the new worker replaces the only one, which must not be returned again.
+  const one = new WorkerTable(1);
+  one.applyTaskEvent("x", T0, T0);
+  one.applyTaskEvent("y", T0, T0);
+  one.applyTaskEvent("y", T0, T0);
+  assert.deepEqual([...one.all()].map((w) => w.hostname), ["y"]);
+  assert.equal(one.get("x"), undefined);
+});

@@ -1,0 +1,51 @@
+/**
+ * A column of strings indexed by slot, stored in fixed chunks rather than one big array.
+ *
+ * Why chunks: a generational collector must rescan every old object that had a young value
+ * stored into it. JavaScriptCore (the binary's engine) remembers whole objects, so one store
+ * into a million-slot array made every minor collection rescan all of it: with ten such columns
+ * that was 20-30 ms pauses, several a second, under a modest event flood. A store now dirties one
+ * 4,096-slot chunk, and new tasks are written to the few newest chunks. Growing adds chunks and
+ * copies nothing.
+ */
+
+const SHIFT = 12;
+/** Slots per chunk. */
+export const CHUNK = 1 << SHIFT;
+const MASK = CHUNK - 1;
+
+/** Strings (or `fill`) by slot. */
+export class TextColumn<T extends string | null> {
+  readonly #fill: T;
+  #chunks: T[][] = [];
+  #length = 0;
+
+  /** A column of `length` slots holding `fill`. */
+  constructor(length: number, fill: T) {
+    this.#fill = fill;
+    this.grow(length);
+  }
+
+  /** Slots allocated (a multiple of `CHUNK`, at least what was asked for). */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The value at `slot`. */
+  get(slot: number): T {
+    return this.#chunks[slot >>> SHIFT][slot & MASK];
+  }
+
+  /** Stores `value` at `slot`. */
+  set(slot: number, value: T): void {
+    this.#chunks[slot >>> SHIFT][slot & MASK] = value;
+  }
+
+  /** Makes room for slots up to `length - 1`, keeping every value. */
+  grow(length: number): void {
+    while (this.#length < length) {
+      this.#chunks.push(new Array<T>(CHUNK).fill(this.#fill));
+      this.#length += CHUNK;
+    }
+  }
+}

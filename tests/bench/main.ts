@@ -1,0 +1,364 @@
+/**
+ * The benchmark of issue #6: event ingest against a bare consumer of the same flood, memory per
+ * task, API latency idle and under a flood, start-up of the binary. Run it with `scripts/bench`,
+ * which installs what it needs; this program assumes RabbitMQ on 127.0.0.1:5672, `rabbitmqctl`,
+ * `wrk` and the binary. It prints Markdown tables of medians and appends them to
+ * `docs/benchmarks.md`. It exits non-zero only when it could not measure.
+ */
+import { appendFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { repoRoot } from "../e2e/_harness/paths.ts";
+import { type BrokerFixture, rabbitVhost } from "../e2e/_harness/rabbit.ts";
+import { killAll } from "../e2e/_harness/process.ts";
+import type { Stalk } from "../e2e/_harness/stalk.ts";
+import { apiRun, apiUnderFlood, type RouteSample, routesFor } from "./api.ts";
+import { bareIngest, type FloodSpec, type IngestSample, stalkIngest } from "./ingest.ts";
+import { memoryRun, type MemorySample } from "./memory.ts";
+import { bunPath, type Runtime, startBenchChild } from "./_proc.ts";
+import { gitRevision, int, machineNote, median, met, mib, ms, pct, table } from "./_report.ts";
+import type { StalkBuild } from "./_stalk.ts";
+import { startupRun, type StartupSample } from "./startup.ts";
+
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    smoke: { type: "boolean", default: false },
+    runs: { type: "string" },
+    stalk: { type: "string", default: "binary" },
+    binary: { type: "string", default: join(repoRoot, "dist", "stalk") },
+    broker: { type: "string", default: "amqp" },
+    record: { type: "boolean" },
+    "no-record": { type: "boolean", default: false },
+    only: { type: "string", default: "startup,ingest,memory,api" },
+    output: { type: "string", default: join(repoRoot, "docs", "benchmarks.md") },
+  },
+});
+
+const smoke = flags.smoke;
+const sizes = smoke
+  ? {
+    runs: 1,
+    batchedTasks: 7_000,
+    singleTasks: 3_000,
+    marks: [1_000, 10_000],
+    wrkSeconds: 1,
+    connections: 0,
+    floodRoutes: 2,
+    startupRuns: 1,
+    pipelineTasks: 5_000,
+    timeoutMs: 60_000,
+  }
+  : {
+    runs: 3,
+    batchedTasks: 400_000,
+    singleTasks: 100_000,
+    marks: [100_000, 1_000_000],
+    wrkSeconds: 5,
+    connections: 8,
+    floodRoutes: Infinity,
+    startupRuns: 5,
+    pipelineTasks: 200_000,
+    timeoutMs: 300_000,
+  };
+const runs = flags.runs ? Math.max(1, Number(flags.runs)) : sizes.runs;
+const only = new Set(flags.only.split(","));
+const FLOOD_RATE = 20_000;
+
+if (flags.broker !== "amqp") {
+  console.error(
+    `stalk bench: --broker ${flags.broker} is not supported yet (only amqp); nothing measured`,
+  );
+  process.exit(3);
+}
+const build: StalkBuild = flags.stalk === "source"
+  ? { kind: "source" }
+  : { kind: "binary", path: resolve(flags.binary) };
+// The bare consumer runs on Stalk's engine: Bun for the binary, Deno from source.
+const runtime: Runtime = build.kind === "binary" ? "bun" : "deno";
+
+const sections: string[] = [];
+const failures: string[] = [];
+const say = (text: string) => console.error(`bench: ${text}`);
+
+async function section<T>(name: string, body: () => Promise<T>): Promise<T | undefined> {
+  if (!only.has(name)) return undefined;
+  say(`${name}…`);
+  try {
+    return await body();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    failures.push(`${name}: ${message.split("\n")[0]}`);
+    say(`${name} could not be measured: ${message}`);
+    return undefined;
+  }
+}
+
+let broker: BrokerFixture | undefined;
+let full: Stalk | undefined;
+try {
+  broker = await rabbitVhost();
+  const fixture = broker;
+
+  const startup = await section("startup", async () => {
+    if (build.kind !== "binary") throw new Error("start-up is measured on the binary only");
+    const samples: StartupSample[] = [];
+    for (let i = 0; i < sizes.startupRuns; i++) {
+      samples.push(await startupRun(build.path, fixture.brokerUrl));
+    }
+    return samples;
+  });
+  if (startup) sections.push(startupTable(startup));
+
+  const ingest = await section("ingest", async () => {
+    const pipeline = await pipelineCeiling(runtime, sizes.pipelineTasks);
+    const out: { mode: string; flood: FloodSpec; bare: IngestSample[]; stalk: IngestSample[] }[] =
+      [];
+    for (
+      const [mode, tasks, batched] of [
+        ["task.multi batches of ≤24", sizes.batchedTasks, true],
+        ["one event per message", sizes.singleTasks, false],
+      ] as const
+    ) {
+      const flood = { tasks, batched, seed: batched ? 1 : 2 };
+      const row = { mode, flood, bare: [] as IngestSample[], stalk: [] as IngestSample[] };
+      for (let run = 0; run < runs; run++) {
+        say(`ingest ${mode}, run ${run + 1} of ${runs}`);
+        row.bare.push(await bareIngest(fixture, runtime, flood, sizes.timeoutMs));
+        row.stalk.push(await stalkIngest(fixture, build, flood, sizes.timeoutMs));
+      }
+      out.push(row);
+    }
+    return { rows: out, pipeline };
+  });
+  if (ingest) sections.push(ingestTable(ingest.rows, ingest.pipeline));
+
+  const memory = await section("memory", async () => {
+    const { sample, stalk } = await memoryRun(fixture, build, sizes.marks, sizes.timeoutMs);
+    full = stalk;
+    return sample;
+  });
+  if (memory) sections.push(memoryTable(memory));
+
+  const api = await section("api", async () => {
+    if (!full) {
+      const { stalk } = await memoryRun(fixture, build, sizes.marks, sizes.timeoutMs);
+      full = stalk;
+    }
+    const stalk = full;
+    const held = sizes.marks[sizes.marks.length - 1];
+    const routes = await routesFor(stalk, held);
+    const options = {
+      seconds: sizes.wrkSeconds,
+      connections: sizes.connections,
+      warmUp: !smoke,
+    };
+    const idle = await apiRun(stalk, routes, options);
+    const flood = await apiUnderFlood(
+      fixture,
+      stalk,
+      routes.slice(0, sizes.floodRoutes),
+      { ...options, warmUp: false, rate: FLOOD_RATE },
+    );
+    return { held, idle, flood };
+  });
+  if (api) sections.push(apiTable(api.held, api.idle, api.flood.samples, api.flood.floodRate));
+} catch (error) {
+  failures.push(error instanceof Error ? error.message : String(error));
+} finally {
+  await full?.stop();
+  await killAll();
+  await broker?.remove().catch((error) => failures.push(`Cannot remove the vhost: ${error}`));
+}
+
+const runtimeVersion = build.kind === "binary"
+  ? `Stalk binary ${flags.binary.replace(repoRoot + "/", "")} (Bun ${await bunVersion()})`
+  : `Stalk from source (Deno ${process.versions.deno ?? "?"})`;
+const title = `### ${
+  new Date().toISOString().slice(0, 16).replace("T", " ")
+} UTC, ${gitRevision()}${smoke ? " (smoke)" : ""}`;
+const command = ["scripts/bench", ...process.argv.slice(2)].join(" ");
+const note = `${machineNote(runtimeVersion)}. Medians of ${runs} run${runs > 1 ? "s" : ""}` +
+  ` where runs repeat. Command: \`${command}\`.`;
+const report = [title, "", note, "", ...sections.flatMap((s) => [s, ""])];
+if (failures.length > 0) report.push(`Not measured: ${failures.join("; ")}`, "");
+console.log(report.join("\n"));
+const record = flags.record ?? (!smoke && !flags["no-record"]);
+if (record && failures.length === 0) appendFileSync(flags.output, `\n${report.join("\n")}`);
+process.exit(failures.length > 0 ? 1 : 0);
+
+async function bunVersion(): Promise<string> {
+  const { execFileSync } = await import("node:child_process");
+  try {
+    return execFileSync(bunPath(), ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    return "?";
+  }
+}
+
+/** The in-process event path (no broker) on `runtime`: what one core can do at best. */
+async function pipelineCeiling(runtime: Runtime, tasks: number): Promise<Record<string, number>> {
+  const child = startBenchChild(runtime, "pipeline.ts", [
+    "--tasks",
+    String(tasks),
+    "--rounds",
+    smoke ? "1" : "3",
+    "--json-key",
+    "pipeline",
+  ]);
+  try {
+    return await child.line<Record<string, number>>("pipeline", 300_000);
+  } finally {
+    await child.stop();
+  }
+}
+
+function startupTable(samples: StartupSample[]): string {
+  const listening = median(samples.map((s) => s.listening));
+  const healthy = median(samples.map((s) => s.healthy));
+  return [
+    `#### Start-up of the binary (median of ${samples.length})`,
+    "",
+    table(["from exec to", "time", "target", "met"], [
+      ["first HTTP answer (listening)", ms(listening), "≤ 300 ms", met(listening! <= 300)],
+      ["first 200 from /healthcheck (broker connected)", ms(healthy), "", ""],
+    ]),
+  ].join("\n");
+}
+
+function ingestTable(
+  rows: { mode: string; flood: FloodSpec; bare: IngestSample[]; stalk: IngestSample[] }[],
+  pipeline: Record<string, number>,
+): string {
+  const body = rows.map((row) => {
+    const stalk = median(row.stalk.map((s) => s.rate));
+    const bare = median(row.bare.map((s) => s.rate));
+    const ratio = median(
+      row.stalk.map((s, i) =>
+        s.rate !== undefined && row.bare[i].rate ? s.rate / row.bare[i].rate! : undefined
+      ),
+    );
+    const minimum = row.flood.batched ? 150_000 : 30_000;
+    const problems = [...new Set(row.stalk.flatMap((s) => s.problems))];
+    const lost = problems.length === 0 ? "0 (verified)" : `**${problems.join("; ")}**`;
+    return [
+      row.mode,
+      int(row.stalk[0]?.events),
+      int(stalk),
+      int(bare),
+      pct(ratio),
+      `${cpu(median(row.stalk.map((s) => s.cpuPerEvent)))} / ${
+        cpu(median(row.bare.map((s) => s.cpuPerEvent)))
+      }`,
+      lost,
+      `≥ ${int(minimum)}/s and ≥ 60 %`,
+      met(
+        stalk !== undefined && ratio !== undefined && stalk >= minimum && ratio >= 0.6 &&
+          problems.length === 0,
+      ),
+    ];
+  });
+  return [
+    "#### Event ingest (RabbitMQ on loopback, publisher at full speed)",
+    "",
+    table([
+      "flood",
+      "events",
+      "Stalk events/s",
+      "bare consumer events/s",
+      "Stalk / bare",
+      "CPU µs/event Stalk / bare",
+      "lost",
+      "target",
+      "met",
+    ], body),
+    "",
+    `In-process event path without a broker (decode, validate, apply; one core): ${
+      int(pipeline.batched)
+    } events/s batched, ${int(pipeline.single)} events/s one per message.`,
+  ].join("\n");
+}
+
+function cpu(value: number | undefined): string {
+  return value === undefined ? "n/a" : value.toFixed(2);
+}
+
+function memoryTable(sample: MemorySample): string {
+  const rows = [["idle (no task)", mib(sample.idle), "", "", ""]];
+  for (const mark of sample.marks) {
+    const perTask = (mark.rss - sample.idle) / mark.tasks;
+    const last = mark === sample.marks[sample.marks.length - 1];
+    rows.push([
+      `${int(mark.tasks)} finished tasks`,
+      mib(mark.rss),
+      `${int(perTask)} B`,
+      last ? "≤ 1 GiB at 1,000,000" : "",
+      last && mark.tasks >= 1_000_000 ? met(mark.rss <= 2 ** 30) : "",
+    ]);
+  }
+  rows.push(["peak during ingest (VmHWM)", mib(sample.peak), "", "", ""]);
+  const lost = sample.problems.length === 0
+    ? "Every event of both floods is held (verified through the API)."
+    : `**Not all events held: ${sample.problems.join("; ")}**`;
+  return [
+    `#### Memory (RSS of the Stalk process, --max_tasks=${int(sample.marks.at(-1)?.tasks)})`,
+    "",
+    table(["holding", "RSS", "per task (RSS - idle)", "target", "met"], rows),
+    "",
+    lost,
+  ].join("\n");
+}
+
+function apiTable(
+  held: number,
+  idle: RouteSample[],
+  flood: RouteSample[],
+  floodRate: number,
+): string {
+  const rows = idle.map((route) => {
+    const busy = flood.find((f) => f.path === route.path);
+    const ratio = busy ? busy.latency.p99 / route.latency.p99 : undefined;
+    const limit = route.path.startsWith("/api/tasks")
+      ? 10
+      : route.path.startsWith("/api/task/info")
+      ? 2
+      : undefined;
+    const ok = (limit === undefined || route.latency.p99 <= limit) &&
+      (ratio === undefined || ratio <= 2) &&
+      route.latency.errors === 0 && (busy?.latency.errors ?? 0) === 0;
+    return [
+      route.label,
+      ms(route.latency.p50),
+      ms(route.latency.p99),
+      int(route.latency.rps),
+      route.throughput ? int(route.throughput.rps) : "",
+      busy ? ms(busy.latency.p50) : "",
+      busy ? ms(busy.latency.p99) : "",
+      ratio === undefined ? "" : `${ratio.toFixed(2)}×`,
+      `${limit ? `p99 ≤ ${limit} ms, ` : ""}flood ≤ 2×`,
+      met(ok),
+    ];
+  });
+  return [
+    `#### HTTP API with ${int(held)} tasks held (wrk; latency with 1 connection${
+      idle[0]?.throughput ? ", req/s also with 8" : ""
+    })`,
+    "",
+    table([
+      "route",
+      "idle p50",
+      "idle p99",
+      "req/s (1 conn)",
+      "req/s (8 conns)",
+      "flood p50",
+      "flood p99",
+      "flood / idle p99",
+      "target",
+      "met",
+    ], rows),
+    "",
+    `During the flood, events were published at ${int(floodRate)} events/s (target ~${
+      int(FLOOD_RATE)
+    }).`,
+  ].join("\n");
+}
