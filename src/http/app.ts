@@ -26,6 +26,8 @@ import { RouteTable } from "./route_table.ts";
 export interface EventStateReader {
   task(uuid: string): TaskJson | undefined;
   tasks(query: TaskQuery): TaskJson[];
+  /** The same selection produced lazily, for streaming a listing without a limit. */
+  iterateTasks(query: TaskQuery): Iterator<TaskJson>;
   taskTypes(): string[];
   workerStatus(): Record<string, boolean>;
 }

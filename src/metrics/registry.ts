@@ -18,6 +18,7 @@ abstract class Family<T> {
     this.labelNames = labelNames;
   }
 
+  /** The series for `labels`, created on first use; keep it to update without a lookup. */
   protected entry(labels: Labels, make: () => T): { labels: Labels; value: T } {
     const key = labels.join("\u0000");
     let found = this.series.get(key);
@@ -50,10 +51,20 @@ abstract class Family<T> {
   }
 }
 
+/** A value cell of one series, updated in place. */
+export interface Cell {
+  n: number;
+}
+
 /** A monotonically increasing count. */
-export class Counter extends Family<{ n: number }> {
+export class Counter extends Family<Cell> {
   inc(labels: Labels, by = 1): void {
     this.entry(labels, () => ({ n: 0 })).value.n += by;
+  }
+
+  /** The cell of one series, to increment directly. */
+  cell(labels: Labels): Cell {
+    return this.entry(labels, () => ({ n: 0 })).value;
   }
 
   render(): string {
@@ -66,7 +77,12 @@ export class Counter extends Family<{ n: number }> {
 }
 
 /** A value that goes up and down. */
-export class Gauge extends Family<{ n: number }> {
+export class Gauge extends Family<Cell> {
+  /** The cell of one series, to set directly. */
+  cell(labels: Labels): Cell {
+    return this.entry(labels, () => ({ n: 0 })).value;
+  }
+
   set(labels: Labels, value: number): void {
     this.entry(labels, () => ({ n: 0 })).value.n = value;
   }
@@ -84,8 +100,15 @@ export class Gauge extends Family<{ n: number }> {
   }
 }
 
+/** One histogram series: bucket counts, sum and count. */
+export interface HistogramSeries {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
 /** Observations counted into cumulative buckets, with their sum and count. */
-export class Histogram extends Family<{ counts: number[]; sum: number; count: number }> {
+export class Histogram extends Family<HistogramSeries> {
   readonly buckets: number[];
 
   constructor(name: string, help: string, labelNames: Labels, buckets: number[]) {
@@ -94,14 +117,13 @@ export class Histogram extends Family<{ counts: number[]; sum: number; count: nu
   }
 
   observe(labels: Labels, value: number): void {
-    const entry = this.entry(
-      labels,
-      () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }),
-    );
-    const series = entry.value;
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) series.counts[i]++;
-    series.sum += value;
-    series.count++;
+    observeInto(this.seriesFor(labels), this.buckets, value);
+  }
+
+  /** The series of `labels`, to observe into directly with {@linkcode observeInto}. */
+  seriesFor(labels: Labels): HistogramSeries {
+    return this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }))
+      .value;
   }
 
   render(): string {
@@ -117,6 +139,13 @@ export class Histogram extends Family<{ counts: number[]; sum: number; count: nu
     }
     return out;
   }
+}
+
+/** Records `value` in a histogram series whose buckets are `buckets`. */
+export function observeInto(series: HistogramSeries, buckets: number[], value: number): void {
+  for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]) series.counts[i]++;
+  series.sum += value;
+  series.count++;
 }
 
 /** prometheus_client's default buckets, which Flower uses for task runtimes. */

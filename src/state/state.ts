@@ -19,8 +19,17 @@ export interface StateOptions {
   now?: () => number;
 }
 
+/** A task's name, received and started times, and whether it has an ETA. */
+export interface TaskPhase {
+  name: string | null;
+  received: number | null;
+  started: number | null;
+  hasEta: boolean;
+}
+
 /** Tasks and workers as the event stream describes them. */
 export class State {
+  readonly #phase: TaskPhase = { name: null, received: null, started: null, hasEta: false };
   #tasks: TaskStore;
   #workers: WorkerTable;
   #now: () => number;
@@ -48,12 +57,21 @@ export class State {
     return slot === undefined ? undefined : this.#tasks.toJson(slot);
   }
 
-  /** The name of task `uuid`, without building its JSON (for per-event metrics). */
-  taskName(uuid: string): string | null {
+  /**
+   * What per-event metrics need of task `uuid`, read without building its JSON. The returned
+   * object is reused by the next call: read it at once.
+   */
+  taskPhase(uuid: string): TaskPhase | undefined {
     const slot = this.#tasks.slotOf(uuid);
-    if (slot === undefined) return null;
-    const id = this.#tasks.cols.name[slot];
-    return id === NONE ? null : this.#tasks.names.value(id);
+    if (slot === undefined) return undefined;
+    const cols = this.#tasks.cols;
+    const phase = this.#phase;
+    const name = cols.name[slot];
+    phase.name = name === NONE ? null : this.#tasks.names.value(name);
+    phase.received = Number.isNaN(cols.received[slot]) ? null : cols.received[slot];
+    phase.started = Number.isNaN(cols.started[slot]) ? null : cols.started[slot];
+    phase.hasEta = cols.eta.get(slot) !== null;
+    return phase;
   }
 
   /** The page of tasks `query` selects, in order. */
