@@ -90,7 +90,8 @@ export class RedisTransport implements Transport {
     this.#commands = commands;
     this.#subscriber = this.#client("subscriber");
     this.#blocking = this.#client("replies");
-    for (const client of [commands, this.#subscriber]) {
+    // Connected means all three connections are up; any of them may come back last.
+    for (const client of [commands, this.#subscriber, this.#blocking]) {
       client.on("ready", () => void this.#onReady(handlers));
     }
     void this.#connectAll(handlers);
@@ -247,7 +248,11 @@ export class RedisTransport implements Transport {
   /** Runs on every (re)connect of the command client: rebinds replies, reports connected. */
   async #onReady(handlers: TransportHandlers): Promise<void> {
     const commands = this.#commands;
-    if (this.#closed || !commands?.isReady || !this.#subscriber?.isReady) return;
+    if (
+      this.#closed || !commands?.isReady || !this.#subscriber?.isReady || !this.#blocking?.isReady
+    ) {
+      return;
+    }
     try {
       // Redis may have restarted empty: the reply binding must exist before any request.
       await commands.sAdd(bindingKey(this.#naming, REPLY_EXCHANGE), this.#replyMember());
@@ -336,6 +341,10 @@ export class RedisTransport implements Transport {
 
   #lost(reason: string): void {
     if (this.#closed) return;
+    // An error that left every connection up (a failed command, say) is not an outage; a real
+    // one is followed by "reconnecting", when the connection is no longer ready.
+    const clients = [this.#commands, this.#subscriber, this.#blocking];
+    if (this.#status.connected && clients.every((client) => client?.isReady)) return;
     if (this.#status.connected) log.warn(`Broker ${this.#display} unavailable: ${reason}`);
     this.#setStatus(false, reason);
   }

@@ -13,6 +13,7 @@ import {
   celeryClient,
   CONTROL_BEFORE_HEART,
   HEART_BEFORE_CONTROL,
+  pingWorker,
   sleep,
   type Stalk,
   startStalk,
@@ -437,6 +438,10 @@ describe("worker inspection and control statuses", () => {
           env: HEART_BEFORE_CONTROL,
         });
         try {
+          // On Redis the mailbox is a pub/sub subscription that may lag the "ready." line by a
+          // moment, and a request published before it is lost; Celery's own ping proves it is up
+          // (the 4 s inspection triggered by worker-online is still unanswered meanwhile).
+          if (brokerKind() === "redis") await pingWorker(broker.brokerUrl, fresh.name);
           const started = Date.now();
           const response = await api<Record<string, WorkerInfo>>(
             slow.url,

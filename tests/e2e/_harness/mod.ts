@@ -27,3 +27,4 @@ export {
   workerStatus,
 } from "./stalk_api.ts";
 export { CONTROL_BEFORE_HEART, HEART_BEFORE_CONTROL } from "./boot_order.ts";
+export { pingWorker } from "./ping.ts";
