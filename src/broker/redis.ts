@@ -30,6 +30,7 @@ import {
   type Transport,
   type TransportHandlers,
   type TransportStatus,
+  unavailableError,
 } from "./transport.ts";
 
 /** Options for {@linkcode RedisTransport}. */
@@ -350,10 +351,7 @@ export class RedisTransport implements Transport {
   }
 
   #unavailable(cause?: unknown): StalkError {
-    const reason = cause === undefined
-      ? this.#status.reason ?? "not connected"
-      : describeError(cause);
-    return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
+    return unavailableError(this.#status, cause);
   }
 
   #setStatus(connected: boolean, reason?: string): void {

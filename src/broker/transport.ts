@@ -3,6 +3,8 @@
  * comes later). Everything above it is broker-agnostic; nothing else imports a broker client.
  */
 import type { BrokerKind } from "../celery/broker_url.ts";
+import { StalkError } from "../errors.ts";
+import { describeError } from "../log.ts";
 import type { TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
 
@@ -93,6 +95,12 @@ export interface TransportHandlers {
   onConnected?(): void;
   /** A worker's reply to a pidbox request that asked for one. */
   onControlReply?(reply: ControlReply): void;
+}
+
+/** The 503 a transport throws while down: the cause if there is one, else why it is down. */
+export function unavailableError(status: TransportStatus, cause?: unknown): StalkError {
+  const reason = cause === undefined ? status.reason ?? "not connected" : describeError(cause);
+  return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
 }
 
 /** Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with jitter. */

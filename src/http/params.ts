@@ -60,33 +60,26 @@ function parseParams<S extends ParamSchema>(
   throw badRequest(`Invalid '${key}': ${issue.message}, got '${raw[key]}'`);
 }
 
-/** An optional non-negative integer; an empty value counts as absent. */
-export const optionalCount = v.optional(
-  v.pipe(
-    v.string(),
-    v.trim(),
-    v.transform((text) => (text === "" ? undefined : text)),
-    v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^\d+$/, "expected a non-negative integer"),
-        v.transform(Number),
-      ),
+/**
+ * An optional number whose text must match `pattern`; an empty value counts as absent and a
+ * mismatch fails with `message`.
+ */
+function optionalNumber(pattern: RegExp, message: string) {
+  return v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.transform((text) => (text === "" ? undefined : text)),
+      v.optional(v.pipe(v.string(), v.regex(pattern, message), v.transform(Number))),
     ),
-  ),
-);
+  );
+}
+
+/** An optional non-negative integer; an empty value counts as absent. */
+export const optionalCount = optionalNumber(/^\d+$/, "expected a non-negative integer");
 
 /** An optional integer that may be negative (Flower clamps a negative offset to 0). */
-export const optionalInteger = v.optional(
-  v.pipe(
-    v.string(),
-    v.trim(),
-    v.transform((text) => (text === "" ? undefined : text)),
-    v.optional(
-      v.pipe(v.string(), v.regex(/^-?\d+$/, "expected an integer"), v.transform(Number)),
-    ),
-  ),
-);
+export const optionalInteger = optionalNumber(/^-?\d+$/, "expected an integer");
 
 /** A required non-empty text parameter. */
 export const requiredText = v.pipe(
@@ -95,20 +88,10 @@ export const requiredText = v.pipe(
   v.minLength(1, "must not be empty"),
 );
 
-/** An optional positive number (seconds); an empty value counts as absent. */
-export const optionalSeconds = v.optional(
-  v.pipe(
-    v.string(),
-    v.trim(),
-    v.transform((text) => (text === "" ? undefined : text)),
-    v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^\d+(\.\d+)?$/, "expected a non-negative number of seconds"),
-        v.transform(Number),
-      ),
-    ),
-  ),
+/** An optional non-negative number of seconds; an empty value counts as absent. */
+export const optionalSeconds = optionalNumber(
+  /^\d+(\.\d+)?$/,
+  "expected a non-negative number of seconds",
 );
 
 /** An optional boolean in Python's `strtobool` spellings. */
