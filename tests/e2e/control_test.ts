@@ -3,7 +3,6 @@
 // worker's own error text) and the effect is visible on the worker afterwards.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   api,
@@ -13,6 +12,7 @@ import {
   brokerKind,
   celeryClient,
   CONTROL_BEFORE_HEART,
+  rabbitmqctl,
   sleep,
   type Stalk,
   startStalk,
@@ -43,18 +43,6 @@ interface WorkerInfo {
 }
 
 const rand = () => randomBytes(3).toString("hex");
-
-function rabbitmqctl(...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile("rabbitmqctl", ["-q", ...args], { timeout: 30_000 }, (error, _stdout, stderr) => {
-      if (error) {
-        reject(new Error(`Cannot run 'rabbitmqctl ${args.join(" ")}': ${stderr || error.message}`));
-      } else {
-        resolve();
-      }
-    });
-  });
-}
 
 describe("remote control", () => {
   const autoQueue = `q-auto-${rand()}`;

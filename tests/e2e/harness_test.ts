@@ -2,15 +2,15 @@
 // the machine (RabbitMQ, python3-celery) or the harness is broken, not the server.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   type BrokerFixture,
   brokerFixture,
   celeryClient,
+  ping,
   startWorker,
   waitFor,
 } from "./_harness/mod.ts";
-import { fixturesDir, python } from "./_harness/paths.ts";
 
 // It does not run Stalk, so the run against the compiled binary skips it.
 const skip = process.env.STALK_BIN ? "the harness does not depend on STALK_BIN" : false;
@@ -29,12 +29,12 @@ describe("harness", { skip }, () => {
   test("a worker answers celery inspect ping and is gone after stop()", async () => {
     const worker = await startWorker({ brokerUrl: broker.brokerUrl, name: "ping" });
     try {
-      assert.match(await ping(broker.brokerUrl, worker.name), /pong/);
+      assert.match(await ping(broker.brokerUrl, worker.name, 2), /pong/);
     } finally {
       await worker.stop();
     }
     assert.deepEqual(liveInGroup(worker.pid), []);
-    await assert.rejects(ping(broker.brokerUrl, worker.name), /No nodes replied/);
+    await assert.rejects(ping(broker.brokerUrl, worker.name, 2), /No nodes replied/);
   });
 
   test("client.py sends tasks that a worker runs, and waits for their results", async () => {
@@ -81,19 +81,6 @@ describe("harness", { skip }, () => {
     });
   });
 });
-
-/** `celery inspect ping` for one node; rejects when it does not reply. */
-function ping(brokerUrl: string, nodename: string): Promise<string> {
-  const args = ["-m", "celery", "-A", "tasks", "-b", brokerUrl, "inspect", "ping"];
-  return new Promise((resolve, reject) => {
-    execFile(
-      python,
-      [...args, "-d", nodename, "--timeout", "2"],
-      { cwd: fixturesDir, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
-      (error, stdout, stderr) => error ? reject(new Error(stdout + stderr)) : resolve(stdout),
-    );
-  });
-}
 
 /** Pids in process group `pgid` that are not zombies. */
 function liveInGroup(pgid: number): number[] {

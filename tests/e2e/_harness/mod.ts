@@ -10,7 +10,7 @@ export {
 } from "./client.ts";
 export { brokerFixture, type BrokerKind, brokerKind } from "./env.ts";
 export { killAll } from "./process.ts";
-export { type BrokerFixture, rabbitVhost } from "./rabbit.ts";
+export { type BrokerFixture, rabbitmqctl, rabbitVhost } from "./rabbit.ts";
 export { redisCli, type RedisDatabase, redisDatabase } from "./redis_db.ts";
 export { type Stalk, type StalkOptions, startStalk } from "./stalk.ts";
 export { sleep, waitFor, type WaitOptions } from "./wait.ts";
@@ -27,4 +27,4 @@ export {
   workerStatus,
 } from "./stalk_api.ts";
 export { CONTROL_BEFORE_HEART, HEART_BEFORE_CONTROL } from "./boot_order.ts";
-export { pingWorker } from "./ping.ts";
+export { ping, pingWorker } from "./ping.ts";

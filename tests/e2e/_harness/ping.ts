@@ -8,7 +8,7 @@ export async function pingWorker(brokerUrl: string, nodename: string, attempts =
   let last = "";
   for (let i = 0; i < attempts; i++) {
     try {
-      await once(brokerUrl, nodename);
+      await ping(brokerUrl, nodename);
       return;
     } catch (error) {
       last = (error as Error).message;
@@ -17,12 +17,13 @@ export async function pingWorker(brokerUrl: string, nodename: string, attempts =
   throw new Error(`${nodename} did not answer ping: ${last}`);
 }
 
-function once(brokerUrl: string, nodename: string): Promise<string> {
+/** One `celery inspect ping -d <nodename>`: its output, or a rejection with it. */
+export function ping(brokerUrl: string, nodename: string, timeoutSeconds = 1): Promise<string> {
   const args = ["-m", "celery", "-A", "tasks", "-b", brokerUrl, "inspect", "ping"];
   return new Promise((resolve, reject) => {
     execFile(
       python,
-      [...args, "-d", nodename, "--timeout", "1"],
+      [...args, "-d", nodename, "--timeout", String(timeoutSeconds)],
       { cwd: fixturesDir, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
       (error, stdout, stderr) => error ? reject(new Error(stdout + stderr)) : resolve(stdout),
     );

@@ -39,7 +39,8 @@ export async function rabbitVhost(): Promise<BrokerFixture> {
   };
 }
 
-function rabbitmqctl(...args: string[]): Promise<void> {
+/** Runs `rabbitmqctl -q <args>` against the local node. */
+export function rabbitmqctl(...args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile("rabbitmqctl", ["-q", ...args], { timeout: 30_000 }, (error, _stdout, stderr) => {
       if (error) {
