@@ -6,7 +6,7 @@ import process from "node:process";
 import { createResultBackend } from "./src/backend/mod.ts";
 import { TaskRunner } from "./src/backend/task_runner.ts";
 import { createTransport } from "./src/broker/mod.ts";
-import { redactUrl } from "./src/celery/broker_url.ts";
+import { redactUrl } from "./src/celery/redact_url.ts";
 import { ConfigError, helpText, loadConfig } from "./src/config.ts";
 import { ControlClient } from "./src/control/control_client.ts";
 import { EventWaker } from "./src/control/event_waker.ts";
@@ -50,7 +50,9 @@ function main(): void {
       transportOptions: config.brokerTransportOptions,
     });
   } catch (error) {
-    process.stderr.write(`stalk: invalid value for --broker: ${describeError(error)}\n`);
+    process.stderr.write(
+      `stalk: invalid value for --broker: ${redactUrl(describeError(error))}\n`,
+    );
     process.exit(2);
   }
 
@@ -58,7 +60,9 @@ function main(): void {
   try {
     backend = createResultBackend(config.resultBackend, transport);
   } catch (error) {
-    process.stderr.write(`stalk: invalid value for --result_backend: ${describeError(error)}\n`);
+    process.stderr.write(
+      `stalk: invalid value for --result_backend: ${redactUrl(describeError(error))}\n`,
+    );
     process.exit(2);
   }
 

@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { parseBackendUrl } from "./celery/backend_url.ts";
-import { redactUrl } from "./celery/broker_url.ts";
+import { redactUrl } from "./celery/redact_url.ts";
 
 /** The typed, validated configuration of one Stalk process. */
 export interface Config {
@@ -39,7 +39,8 @@ export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kin
 /** A bad flag, value or variable; the process exits with code 2 and this one-line message. */
 export class ConfigError extends Error {
   constructor(message: string) {
-    super(message);
+    // The message may quote a broker, backend or management-API URL.
+    super(redactUrl(message));
     this.name = "ConfigError";
   }
 }
@@ -312,7 +313,7 @@ export function helpText(): string {
     const env = [`FLOWER_${name.toUpperCase()}`, ...(spec.env ?? [])].join(", ");
     const def = spec.default === undefined || spec.default === ""
       ? ""
-      : ` (default ${spec.default})`;
+      : ` (default ${redactUrl(spec.default)})`;
     lines.push(`  --${name.padEnd(18)} ${spec.help}${def}; env ${env}`);
   }
   lines.push("  --help               Print this help");

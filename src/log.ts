@@ -3,6 +3,7 @@
  * the binary stays small and the output stays greppable in container logs.
  */
 import process from "node:process";
+import { redactUrl } from "./celery/redact_url.ts";
 
 /** Severity, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -18,7 +19,9 @@ export function setLogLevel(level: LogLevel): void {
 
 function write(level: LogLevel, message: string): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);
+  // Every line passes the redaction, so no caller can leak a broker or backend password.
+  const line = redactUrl(message);
+  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${line}\n`);
 }
 
 /** The process-wide logger. */

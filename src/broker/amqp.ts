@@ -5,7 +5,8 @@
  */
 import { AMQPClient } from "@cloudamqp/amqp-client";
 import type { AMQPChannel } from "@cloudamqp/amqp-client";
-import { type BrokerUrl, redactUrl } from "../celery/broker_url.ts";
+import type { BrokerUrl } from "../celery/broker_url.ts";
+import { redactUrl } from "../celery/redact_url.ts";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import type { TaskMessage } from "../celery/task_message.ts";

@@ -5,7 +5,8 @@
  * Stalk never touches `unacked`/`unacked_index` or lists it did not write.
  */
 import { createClient } from "redis";
-import { type BrokerUrl, redactUrl } from "../celery/broker_url.ts";
+import type { BrokerUrl } from "../celery/broker_url.ts";
+import { redactUrl } from "../celery/redact_url.ts";
 import {
   bindingKey,
   bindingMember,

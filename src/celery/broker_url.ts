@@ -2,6 +2,9 @@
  * Broker URLs parsed with kombu's rules (`kombu/utils/url.py` `url_to_parts`): one leading `/`
  * of the path is dropped and the rest, percent-decoded, is the virtual host or database.
  */
+import { redactUrl } from "./redact_url.ts";
+
+export { redactUrl };
 
 /** The transports Stalk speaks. */
 export type BrokerKind = "amqp" | "redis";
@@ -86,9 +89,4 @@ function parseSocketUrl(rest: string): BrokerUrl {
     query,
     socketPath: decodeURIComponent(path),
   };
-}
-
-/** The URL with its password replaced by `****`, safe for logs and error messages. */
-export function redactUrl(text: string): string {
-  return text.replace(/(:\/\/[^:/@]*:)[^@/]*@/, "$1****@");
 }

@@ -1,4 +1,5 @@
 /** `GET /healthcheck`: 200 `OK` while the broker connection is up, 503 with the reason when not. */
+import { redactUrl } from "../celery/redact_url.ts";
 import type { AppDeps, Register } from "./app.ts";
 
 /** Registers the health route. */
@@ -6,6 +7,6 @@ export function registerHealthRoute(route: Register, deps: AppDeps): void {
   route("GET", "/healthcheck", (c) => {
     const status = deps.health();
     if (status.connected) return c.text("OK");
-    return c.text(`Broker unavailable: ${status.reason ?? "not connected"}`, 503);
+    return c.text(redactUrl(`Broker unavailable: ${status.reason ?? "not connected"}`), 503);
   });
 }

@@ -118,3 +118,24 @@ test("the result backend comes from --result_backend or CELERY_RESULT_BACKEND", 
   assert.equal(run(["--apply_timeout=5"]).applyTimeout, 5);
   assert.throws(() => loadConfig(["--apply_timeout=soon"], {}), /--apply_timeout/);
 });
+
+test("--help shows the default broker without its password", () => {
+  assert.doesNotMatch(helpText(), /guest:guest@/);
+  assert.match(helpText(), /amqp:\/\/guest:\*\*\*\*@localhost:5672\/\//);
+});
+
+test("configuration errors never echo a password, whatever form it takes", () => {
+  const cases: [string[], Record<string, string>][] = [
+    [[], { FLOWER_BROKER: "guest:hunter2@localhost//" }],
+    [["--result_backend=mongodb://u:hunter2@h/db"], {}],
+    [["--result_backend=redis://h/x?password=hunter2"], {}],
+    [["--broker_transport_options", '{"password": "hunter2"'], {}],
+  ];
+  for (const [argv, env] of cases) {
+    assert.throws(() => loadConfig(argv, env), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.doesNotMatch(error.message, /hunter2/, error.message);
+      return true;
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseBrokerUrl, redactUrl } from "../../../src/celery/broker_url.ts";
+import { parseBrokerUrl } from "../../../src/celery/broker_url.ts";
+import { redactUrl } from "../../../src/celery/redact_url.ts";
 
 test("the virtual host loses one leading slash, as in kombu", () => {
   assert.equal(parseBrokerUrl("amqp://h//").vhost, "/");

@@ -198,3 +198,12 @@ test("/metrics is Prometheus text, public without auth and guarded with basic au
   );
   assert.equal((await setup({ basicAuth: ["a:b"] }).request("/metrics")).status, 401);
 });
+
+test("/healthcheck never returns a broker password quoted in the reason", async () => {
+  const reason = "connect to redis://:s3cret@h:6379/0?password=s3cret failed";
+  const down = await setup({ status: { connected: false, since: 0, reason } })
+    .request("/healthcheck");
+  const text = await down.text();
+  assert.doesNotMatch(text, /s3cret/);
+  assert.match(text, /redis:\/\/:\*\*\*\*@h:6379\/0\?password=\*\*\*\*/);
+});
