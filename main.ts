@@ -96,6 +96,7 @@ function main(): void {
   transport.start({
     onEvent: (message) => ingest.handle(message),
     onControlReply: (reply) => control.handleReply(reply),
+    onUndecodable: (failure) => ingest.undecodable(failure),
     onConnected: () => {
       waker.onConnected();
       if (!inspected) {

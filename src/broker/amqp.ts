@@ -3,8 +3,8 @@
  * receiver declares (`celery/events/receiver.py`): the `celeryev` topic exchange and an
  * auto-delete `celeryev.<uuid>` queue bound with `#`, consumed without acks.
  */
-import { AMQPClient } from "@cloudamqp/amqp-client";
-import type { AMQPChannel } from "@cloudamqp/amqp-client";
+import type { AMQPChannel, AMQPClient } from "@cloudamqp/amqp-client";
+import { GuardedAmqpClient } from "./amqp_client.ts";
 import type { BrokerUrl } from "../celery/broker_url.ts";
 import { redactUrl } from "../celery/redact_url.ts";
 import { StalkError } from "../errors.ts";
@@ -170,8 +170,9 @@ export class AmqpTransport implements Transport {
     const lost = (reason: string) => {
       if (generation === this.#generation) this.#lost(handlers, reason);
     };
-    const client = new AMQPClient(this.#url);
+    const client = new GuardedAmqpClient(this.#url);
     client.onerror = () => {};
+    client.onFrameFailure = (failure) => handlers.onUndecodable?.(failure);
     client.ondisconnect = (error) => lost(describeError(error ?? "connection lost"));
     try {
       await client.connect();

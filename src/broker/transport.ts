@@ -95,6 +95,18 @@ export interface TransportHandlers {
   onConnected?(): void;
   /** A worker's reply to a pidbox request that asked for one. */
   onControlReply?(reply: ControlReply): void;
+  /**
+   * A frame or message the broker client could not decode. The transport drops the connection
+   * and reconnects by itself; this is for counting and logging.
+   */
+  onUndecodable?(failure: UndecodableMessage): void;
+}
+
+/** What is known of a message that could not be decoded below the event decoder. */
+export interface UndecodableMessage {
+  reason: string;
+  exchange?: string;
+  routingKey?: string;
 }
 
 /** The 503 a transport throws while down: the cause if there is one, else why it is down. */

@@ -3,7 +3,7 @@
  * Nothing here throws back into the transport: a bad message is counted, logged once per kind
  * and dropped, and the good events of the same batch are still applied.
  */
-import type { EventMessage } from "../broker/transport.ts";
+import type { EventMessage, UndecodableMessage } from "../broker/transport.ts";
 import {
   decodeEvents,
   type EventVisitor,
@@ -17,8 +17,11 @@ import type { CeleryEvent } from "../state/types.ts";
 export interface IngestCounters {
   messages: number;
   events: number;
-  rejected: Partial<Record<RejectReason | "apply_failed", number>>;
+  rejected: Partial<Record<DropReason, number>>;
 }
+
+/** Why a message or event was dropped: the decoder's reasons, plus the ingest path's own. */
+export type DropReason = RejectReason | "apply_failed" | "undecodable_frame";
 
 /** Where decoded events go. */
 export interface IngestSink {
@@ -50,6 +53,17 @@ export class EventIngest {
     decodeEvents(message.body, message.contentType, this.#visitor);
   }
 
+  /**
+   * Counts a message the broker client could not decode (the transport reconnects by itself).
+   * Never throws.
+   */
+  undecodable(failure: UndecodableMessage): void {
+    const where = failure.routingKey === undefined
+      ? ""
+      : ` (exchange '${failure.exchange ?? ""}', routing key '${failure.routingKey}')`;
+    this.#count("undecodable_frame", `${failure.reason}${where}; reconnecting`);
+  }
+
   /** Routing key of the message being handled, for rejection details. */
   #routingKey = "";
 
@@ -68,7 +82,7 @@ export class EventIngest {
     }
   }
 
-  #count(reason: RejectReason | "apply_failed", detail: string): void {
+  #count(reason: DropReason, detail: string): void {
     this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
     if (this.#logged.has(reason)) return;
     this.#logged.add(reason);

@@ -3,7 +3,7 @@
  * `EventReceiver.event_from_message` (`celery/events/receiver.py`, protocol doc 2.7).
  */
 import type { RawEvent } from "../celery/events.ts";
-import type { LamportClock } from "./clock.ts";
+import { isClockValue, type LamportClock } from "./clock.ts";
 import type { CeleryEvent } from "./types.ts";
 
 /** Celery's `CLIENT_CLOCK_SKEW`: a `task-sent` is dated one tick before the receiver's clock. */
@@ -25,9 +25,10 @@ export function prepareEvent(
     // Clients never synchronise their clocks, so their value means nothing here.
     event.clock = (clock.value || 1) + CLIENT_CLOCK_SKEW;
     clock.adjust(event.clock);
-  } else if (typeof raw.clock === "number") {
+  } else if (isClockValue(raw.clock)) {
     clock.adjust(raw.clock);
   } else {
+    // Missing, or too large to trust (e.g. 1e30): stamped with the receiver's clock instead.
     event.clock = clock.forward();
   }
   if (typeof raw.utcoffset === "number" && typeof raw.timestamp === "number") {

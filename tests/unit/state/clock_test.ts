@@ -22,3 +22,22 @@ test("adjust to a smaller value still ticks once", () => {
   const clock = new LamportClock(10);
   assert.equal(clock.adjust(2), 11);
 });
+
+test("a value that is not a non-negative safe integer does not move the clock", () => {
+  for (const bad of [1e30, 2 ** 53, -5, 1.5, Number.NaN, Infinity]) {
+    const clock = new LamportClock(10);
+    assert.equal(clock.adjust(bad), 11, `adjust(${bad})`);
+  }
+});
+
+test("a value past 2^31 but still safe moves the clock", () => {
+  const clock = new LamportClock(10);
+  assert.equal(clock.adjust(2 ** 31 + 1), 2 ** 31 + 2);
+});
+
+test("the clock never passes the largest safe integer", () => {
+  const clock = new LamportClock(Number.MAX_SAFE_INTEGER - 1);
+  assert.equal(clock.adjust(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+  assert.equal(clock.forward(), Number.MAX_SAFE_INTEGER);
+  assert.ok(Number.isSafeInteger(clock.value));
+});

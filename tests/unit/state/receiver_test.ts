@@ -102,3 +102,15 @@ test("without a date the offset is this machine's now, and asking again is cheap
   assert.equal(posixUtcOffset(), expected);
   for (let i = 0; i < 1000; i++) assert.equal(posixUtcOffset(), expected);
 });
+
+test("an event with a clock too large to trust is stamped with the receiver's clock", () => {
+  const clock = new LamportClock(10);
+  const event = prepareEvent(
+    { type: "worker-heartbeat", hostname: "w@h", timestamp: 1, clock: 1e30 },
+    clock,
+    now,
+    0,
+  );
+  assert.equal(event.clock, 11);
+  assert.equal(clock.value, 11);
+});
