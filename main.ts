@@ -14,6 +14,9 @@ import { Inspector } from "./src/control/inspector.ts";
 import { queueLengths } from "./src/control/queue_lengths.ts";
 import { WorkerControl } from "./src/control/worker_control.ts";
 import { createApp } from "./src/http/app.ts";
+import { basicAuthProvider } from "./src/http/auth/basic.ts";
+import { createAuthPolicy } from "./src/http/auth/policy.ts";
+import { EventHub } from "./src/ingest/event_hub.ts";
 import { EventIngest } from "./src/ingest/event_ingest.ts";
 import { describeError, log, setLogLevel } from "./src/log.ts";
 import { CeleryMetrics } from "./src/metrics/celery_metrics.ts";
@@ -22,6 +25,9 @@ import { LamportClock } from "./src/state/clock.ts";
 import { posixUtcOffset, prepareEvent } from "./src/state/receiver.ts";
 import { State } from "./src/state/state.ts";
 import { VERSION } from "./src/version.ts";
+
+/** Paths served without credentials even when basic auth is on (probes carry none). */
+const PUBLIC_PATHS = new Set(["/healthcheck"]);
 
 function main(): void {
   let command;
@@ -83,13 +89,15 @@ function main(): void {
   const tasks = new TaskRunner(transport, backend, inspector, {
     applyTimeout: config.applyTimeout,
   });
+  const hub = new EventHub();
+  hub.subscribe((event) => metrics.observe(event), { name: "metrics" });
+  hub.subscribe((event) => {
+    if (event.type.startsWith("worker-")) inspector.onWorkerEvent(event.type, event.hostname);
+  }, { name: "inspector" });
   const ingest = new EventIngest({
     prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
-    apply: (event) => {
-      state.apply(event);
-      metrics.observe(event);
-      if (event.type.startsWith("worker-")) inspector.onWorkerEvent(event.type, event.hostname);
-    },
+    apply: (event) => state.apply(event),
+    hub,
   });
   const waker = new EventWaker(transport, control, { enableEvents: config.enableEvents });
   let inspected = false;
@@ -107,8 +115,13 @@ function main(): void {
   });
   waker.start();
 
+  const providers = config.basicAuth.length > 0 ? [basicAuthProvider(config.basicAuth)] : [];
   const app = createApp({
-    config,
+    auth: createAuthPolicy({
+      providers,
+      publicPaths: PUBLIC_PATHS,
+      unauthenticatedApi: config.unauthenticatedApi,
+    }),
     state,
     inspector,
     control: workerControl,

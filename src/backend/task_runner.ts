@@ -33,6 +33,12 @@ export interface TaskRunnerOptions {
   newId?: () => string;
 }
 
+/** How {@linkcode TaskRunner.send} sends. */
+export interface SendOptions {
+  /** Refuse (404) a task that no worker lists as registered (`async-apply`; not `send-task`). */
+  checkRegistered: boolean;
+}
+
 /** A task just sent: its id and the state the backend reports (PENDING without one). */
 export interface SentTask {
   taskId: string;
@@ -76,8 +82,8 @@ export class TaskRunner {
    * `checkRegistered` false). Throws 404 for a task no worker registers, 503 when the broker is
    * down.
    */
-  async send(name: string, request: TaskRequest, checkRegistered: boolean): Promise<SentTask> {
-    if (checkRegistered) await this.requireRegistered(name);
+  async send(name: string, request: TaskRequest, options: SendOptions): Promise<SentTask> {
+    if (options.checkRegistered) await this.requireRegistered(name);
     const message = this.#build(name, request);
     const taskId = message.properties.correlation_id;
     await this.#publish(name, message, request);

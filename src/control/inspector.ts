@@ -37,6 +37,12 @@ export interface InspectorOptions {
   now?: () => number;
 }
 
+/** How a refresh is asked for. */
+export interface RefreshOptions {
+  /** A client asked for it (`refresh=true`): share no inspection sent before this call. */
+  forced?: boolean;
+}
+
 const ARGS: Partial<Record<InspectMethod, Record<string, unknown>>> = { active: { safe: true } };
 
 /** Keeps the inspect cache. */
@@ -76,7 +82,8 @@ export class Inspector {
    * one, so it never settles for an inspection sent before the worker could hear it. Never
    * rejects: broker errors are logged and leave the cache as it was.
    */
-  refresh(name?: string, forced = false): Promise<void> {
+  refresh(name?: string, options: RefreshOptions = {}): Promise<void> {
+    const forced = options.forced ?? false;
     const key = name ?? "*";
     const running = this.#running.get(key);
     if (running && (running.forced || !forced)) return running.work;

@@ -8,6 +8,9 @@ import { StalkError } from "../errors.ts";
 import type { ControlClient } from "./control_client.ts";
 import type { Inspector } from "./inspector.ts";
 
+/** What the actions read from the worker-info cache. */
+export type WorkerInfoSource = Pick<Inspector, "get" | "refresh">;
+
 /** Options for {@linkcode WorkerControl}. */
 export interface WorkerControlOptions {
   readOnly: boolean;
@@ -25,10 +28,10 @@ export interface ControlResult {
 /** Sends control commands to workers on behalf of the API. */
 export class WorkerControl {
   readonly #control: ControlClient;
-  readonly #inspector: Inspector;
+  readonly #inspector: WorkerInfoSource;
   readonly #options: WorkerControlOptions;
 
-  constructor(control: ControlClient, inspector: Inspector, options: WorkerControlOptions) {
+  constructor(control: ControlClient, inspector: WorkerInfoSource, options: WorkerControlOptions) {
     this.#control = control;
     this.#inspector = inspector;
     this.#options = options;
@@ -49,7 +52,7 @@ export class WorkerControl {
   async requireTask(worker: string, task: string): Promise<void> {
     let registered = this.#inspector.get(worker)?.registered;
     if (!Array.isArray(registered)) {
-      await this.#inspector.refresh(worker, true);
+      await this.#inspector.refresh(worker, { forced: true });
       registered = this.#inspector.get(worker)?.registered;
     }
     const names = Array.isArray(registered)

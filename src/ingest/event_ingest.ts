@@ -12,6 +12,7 @@ import {
 } from "../celery/events.ts";
 import { describeError, log } from "../log.ts";
 import type { CeleryEvent } from "../state/types.ts";
+import type { EventHub } from "./event_hub.ts";
 
 /** Counters exposed for health and metrics. */
 export interface IngestCounters {
@@ -29,6 +30,8 @@ export interface IngestSink {
   prepare(raw: RawEvent): CeleryEvent;
   /** State step: merge into the task and worker tables. */
   apply(event: CeleryEvent): void;
+  /** Hears every event the state applied (metrics, worker-info cache, live pages). */
+  hub: EventHub;
 }
 
 /** Feeds broker messages into the state. */
@@ -75,8 +78,11 @@ export class EventIngest {
 
   #apply(raw: RawEvent): void {
     try {
-      this.#sink.apply(this.#sink.prepare(raw));
+      const event = this.#sink.prepare(raw);
+      this.#sink.apply(event);
       this.counters.events++;
+      // Never throws: a listener's failure is the hub's to count, not an apply failure.
+      this.#sink.hub.publish(event);
     } catch (error) {
       this.#count("apply_failed", `${raw.type}: ${describeError(error)}`);
     }

@@ -1,6 +1,6 @@
 /** Worker and task control routes (`flower/api/control.py`): validate, call WorkerControl, reply. */
 import * as v from "valibot";
-import type { AppDeps, Register } from "../app.ts";
+import type { App, ControlRouteDeps } from "../deps.ts";
 import {
   optionalBool,
   optionalCount,
@@ -36,52 +36,49 @@ const Revoke = v.object({
 });
 
 /** Registers the control routes. */
-export function registerControlRoutes(route: Register, deps: AppDeps): void {
+export function registerControlRoutes(app: App, deps: ControlRouteDeps): void {
   const control = deps.control;
-  const pathName = (c: { req: { param(name: string): string | undefined } }) =>
-    c.req.param("name") ?? "";
-
-  route(
-    "POST",
+  app.post(
     "/api/worker/shutdown/:name{.+}",
-    async (c) => c.json(await control.shutdown(pathName(c))),
+    async (c) => c.json(await control.shutdown(c.req.param("name"))),
   );
-  route(
-    "POST",
+  app.post(
     "/api/worker/pool/restart/:name{.+}",
-    async (c) => c.json(await control.poolRestart(pathName(c))),
+    async (c) => c.json(await control.poolRestart(c.req.param("name"))),
   );
-  route("POST", "/api/worker/pool/grow/:name{.+}", async (c) => {
+  app.post("/api/worker/pool/grow/:name{.+}", async (c) => {
     const { n } = await parseForm(c, PoolSize);
-    return c.json(await control.poolGrow(pathName(c), n ?? 1));
+    return c.json(await control.poolGrow(c.req.param("name"), n ?? 1));
   });
-  route("POST", "/api/worker/pool/shrink/:name{.+}", async (c) => {
+  app.post("/api/worker/pool/shrink/:name{.+}", async (c) => {
     const { n } = await parseForm(c, PoolSize);
-    return c.json(await control.poolShrink(pathName(c), n ?? 1));
+    return c.json(await control.poolShrink(c.req.param("name"), n ?? 1));
   });
-  route("POST", "/api/worker/pool/autoscale/:name{.+}", async (c) => {
+  app.post("/api/worker/pool/autoscale/:name{.+}", async (c) => {
     const { min, max } = await parseForm(c, Autoscale);
-    return c.json(await control.autoscale(pathName(c), min, max));
+    return c.json(await control.autoscale(c.req.param("name"), min, max));
   });
-  route("POST", "/api/worker/queue/add-consumer/:name{.+}", async (c) => {
+  app.post("/api/worker/queue/add-consumer/:name{.+}", async (c) => {
     const { queue } = await parseForm(c, Queue);
-    return c.json(await control.addConsumer(pathName(c), queue));
+    return c.json(await control.addConsumer(c.req.param("name"), queue));
   });
-  route("POST", "/api/worker/queue/cancel-consumer/:name{.+}", async (c) => {
+  app.post("/api/worker/queue/cancel-consumer/:name{.+}", async (c) => {
     const { queue } = await parseForm(c, Queue);
-    return c.json(await control.cancelConsumer(pathName(c), queue));
+    return c.json(await control.cancelConsumer(c.req.param("name"), queue));
   });
 
-  route("POST", "/api/task/timeout/:name{.+}", async (c) => {
+  app.post("/api/task/timeout/:name{.+}", async (c) => {
     const { workername, soft, hard } = await parseForm(c, Timeout);
-    return c.json(await control.timeLimit(workername, pathName(c), soft, hard));
+    return c.json(await control.timeLimit(workername, c.req.param("name"), soft, hard));
   });
-  route("POST", "/api/task/rate-limit/:name{.+}", async (c) => {
+  app.post("/api/task/rate-limit/:name{.+}", async (c) => {
     const { workername, ratelimit } = await parseForm(c, RateLimit);
-    return c.json(await control.rateLimit(workername, pathName(c), ratelimit));
+    return c.json(await control.rateLimit(workername, c.req.param("name"), ratelimit));
   });
-  route("POST", "/api/task/revoke/:name{.+}", async (c) => {
+  app.post("/api/task/revoke/:name{.+}", async (c) => {
     const { terminate, signal } = await parseForm(c, Revoke);
-    return c.json(await control.revoke(pathName(c), terminate ?? false, signal || "SIGTERM"));
+    return c.json(
+      await control.revoke(c.req.param("name"), terminate ?? false, signal || "SIGTERM"),
+    );
   });
 }

@@ -5,62 +5,56 @@
  */
 import type { Context } from "hono";
 import * as v from "valibot";
-import type { TaskRunner } from "../../backend/task_runner.ts";
 import { parseTaskRequest, type TaskRequest } from "../../celery/task_options.ts";
 import type { TaskOutcome } from "../../celery/task_result.ts";
-import { badRequest, StalkError } from "../../errors.ts";
-import type { AppDeps, Register } from "../app.ts";
+import { badRequest } from "../../errors.ts";
+import type { App, PublishRouteDeps } from "../deps.ts";
 import { optionalSeconds, parseQuery } from "../params.ts";
 
 const Timeout = v.object({ timeout: optionalSeconds });
 
 /** Registers the publishing and result routes. */
-export function registerPublishRoutes(route: Register, deps: AppDeps): void {
-  const runner = (): TaskRunner => {
-    if (deps.tasks) return deps.tasks;
-    throw new StalkError("not_implemented", "Publishing tasks is not available in this server");
-  };
-  const param = (c: Context, name: string) => c.req.param(name) ?? "";
+export function registerPublishRoutes(app: App, deps: PublishRouteDeps): void {
+  const { tasks } = deps;
 
   /** Guards, then reads the body: 403 in read-only mode before anything else. */
-  const prepare = async (c: Context): Promise<{ tasks: TaskRunner; request: TaskRequest }> => {
+  const prepare = async (c: Context): Promise<TaskRequest> => {
     deps.control.guardWrite();
-    const tasks = runner();
-    return { tasks, request: parseTaskRequest(await readJsonBody(c)) };
+    return parseTaskRequest(await readJsonBody(c));
   };
 
-  route("POST", "/api/task/apply/:name{.+}", async (c) => {
-    const { tasks, request } = await prepare(c);
+  app.post("/api/task/apply/:name{.+}", async (c) => {
+    const request = await prepare(c);
     const { timeout } = parseQuery(c, Timeout);
     const seconds = timeout ?? tasks.applyTimeout;
-    const { ready, outcome } = await tasks.apply(param(c, "name"), request, seconds);
+    const { ready, outcome } = await tasks.apply(c.req.param("name"), request, seconds);
     return ready ? c.json(finished(outcome)) : c.json(timedOut(outcome, seconds), 504);
   });
 
-  route("POST", "/api/task/async-apply/:name{.+}", async (c) => {
-    const { tasks, request } = await prepare(c);
-    const sent = await tasks.send(param(c, "name"), request, true);
+  app.post("/api/task/async-apply/:name{.+}", async (c) => {
+    const request = await prepare(c);
+    const sent = await tasks.send(c.req.param("name"), request, { checkRegistered: true });
     return c.json({ "task-id": sent.taskId, state: sent.state });
   });
 
-  route("POST", "/api/task/send-task/:name{.+}", async (c) => {
-    const { tasks, request } = await prepare(c);
-    const sent = await tasks.send(param(c, "name"), request, false);
+  app.post("/api/task/send-task/:name{.+}", async (c) => {
+    const request = await prepare(c);
+    const sent = await tasks.send(c.req.param("name"), request, { checkRegistered: false });
     return c.json({ "task-id": sent.taskId, state: sent.state });
   });
 
-  route("GET", "/api/task/result/:id{.+}", async (c) => {
+  app.get("/api/task/result/:id{.+}", async (c) => {
     const { timeout } = parseQuery(c, Timeout);
-    const { ready, outcome } = await runner().result(param(c, "id"), timeout);
+    const { ready, outcome } = await tasks.result(c.req.param("id"), timeout);
     if (ready) return c.json(finished(outcome));
     if (timeout) return c.json(timedOut(outcome, timeout), 504);
     return c.json({ "task-id": outcome.taskId, state: outcome.state });
   });
 
-  route("POST", "/api/task/abort/:id{.+}", async (c) => {
+  app.post("/api/task/abort/:id{.+}", async (c) => {
     deps.control.guardWrite();
-    const id = param(c, "id");
-    await runner().abort(id);
+    const id = c.req.param("id");
+    await tasks.abort(id);
     return c.json({ message: `Aborted '${id}'` });
   });
 }

@@ -2,7 +2,7 @@
 import * as v from "valibot";
 import { notFound } from "../../errors.ts";
 import type { TaskJson, TaskQuery, TaskSortKey } from "../../state/types.ts";
-import type { AppDeps, Register } from "../app.ts";
+import type { App, TaskRouteDeps } from "../deps.ts";
 import {
   optionalCount,
   optionalFilter,
@@ -109,8 +109,8 @@ export function streamTasksJson(tasks: Iterator<TaskJson>): ReadableStream<Uint8
 const JSON_TYPE = { "Content-Type": "application/json; charset=UTF-8" };
 
 /** Registers the task read routes. */
-export function registerTaskRoutes(route: Register, deps: AppDeps): void {
-  route("GET", "/api/tasks", (c) => {
+export function registerTaskRoutes(app: App, deps: TaskRouteDeps): void {
+  app.get("/api/tasks", (c) => {
     const query = toQuery(parseQuery(c, ListTasksParams));
     const state = deps.state;
     // Without a limit the listing can be every task held: stream it.
@@ -120,10 +120,10 @@ export function registerTaskRoutes(route: Register, deps: AppDeps): void {
     return c.body(tasksToJson(state.tasks(query)), 200, JSON_TYPE);
   });
 
-  route("GET", "/api/task/types", (c) => c.json({ "task-types": deps.state.taskTypes() }));
+  app.get("/api/task/types", (c) => c.json({ "task-types": deps.state.taskTypes() }));
 
-  route("GET", "/api/task/info/:id{.*}", (c) => {
-    const id = c.req.param("id") ?? "";
+  app.get("/api/task/info/:id{.*}", (c) => {
+    const id = c.req.param("id");
     const task = deps.state.task(id);
     if (!task) throw notFound(`Unknown task '${id}'`);
     return c.json(task);

@@ -1,7 +1,7 @@
 /** `GET /api/workers` (`flower/api/workers.py`): the inspect cache, or liveness with `status`. */
 import * as v from "valibot";
 import { notFound } from "../../errors.ts";
-import type { AppDeps, Register } from "../app.ts";
+import type { App, WorkerRouteDeps } from "../deps.ts";
 import { optionalBool, parseQuery } from "../params.ts";
 
 const ListWorkersParams = v.object({
@@ -11,12 +11,12 @@ const ListWorkersParams = v.object({
 });
 
 /** Registers the worker read routes. */
-export function registerWorkerRoutes(route: Register, deps: AppDeps): void {
-  route("GET", "/api/workers", async (c) => {
+export function registerWorkerRoutes(app: App, deps: WorkerRouteDeps): void {
+  app.get("/api/workers", async (c) => {
     const params = parseQuery(c, ListWorkersParams);
     const name = params.workername || undefined;
     if (params.status) return c.json(deps.state.workerStatus());
-    if (params.refresh) await deps.inspector.refresh(name, true);
+    if (params.refresh) await deps.inspector.refresh(name, { forced: true });
     if (name) {
       const info = deps.inspector.get(name);
       if (!info) throw notFound(`Unknown worker '${name}'`);
@@ -25,7 +25,7 @@ export function registerWorkerRoutes(route: Register, deps: AppDeps): void {
     return c.json(deps.inspector.all());
   });
 
-  route("GET", "/api/queues/length", async (c) => {
+  app.get("/api/queues/length", async (c) => {
     return c.json({ active_queues: await deps.queueLengths() });
   });
 }

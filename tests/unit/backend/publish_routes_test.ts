@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { RedisBackend } from "../../../src/backend/redis.ts";
 import { TaskRunner } from "../../../src/backend/task_runner.ts";
 import { StalkError } from "../../../src/errors.ts";
-import type { AppDeps, Register } from "../../../src/http/app.ts";
+import type { App } from "../../../src/http/deps.ts";
 import { registerPublishRoutes } from "../../../src/http/api/publish.ts";
 import { errorResponse } from "../../../src/http/on_error.ts";
 import { FakePublisher, FakeRedis, FakeRegistry, meta } from "./_fakes.ts";
@@ -24,10 +24,9 @@ function setup(options: { readOnly?: boolean; backend?: boolean; applyTimeout?: 
       if (options.readOnly) throw new StalkError("forbidden", "Read only mode is enabled");
     },
   };
-  const app = new Hono();
+  const app: App = new Hono();
   app.onError(errorResponse);
-  const route: Register = (method, path, handler) => app.on(method, path, handler);
-  registerPublishRoutes(route, { control, tasks } as unknown as AppDeps);
+  registerPublishRoutes(app, { control, tasks });
   const post = (path: string, body?: string) => app.request(path, { method: "POST", body });
   return { app, post, redis, publisher };
 }

@@ -41,10 +41,13 @@ function assertStatus(status: number, pattern: RegExp) {
 
 test("async-apply publishes to the celery queue and reports the backend's state", async () => {
   const { publisher, runner } = setup();
-  assert.deepEqual(await runner.send("tasks.add", request({ args: [1, 2] }), true), {
-    taskId: "id-1",
-    state: "PENDING",
-  });
+  assert.deepEqual(
+    await runner.send("tasks.add", request({ args: [1, 2] }), { checkRegistered: true }),
+    {
+      taskId: "id-1",
+      state: "PENDING",
+    },
+  );
   assert.equal(publisher.sent.length, 1);
   const [{ message, route }] = publisher.sent;
   assert.deepEqual(route, { queue: "celery", exchange: "", routingKey: "celery" });
@@ -74,9 +77,9 @@ test("a cold inspect cache is refreshed once before a task is called unknown", a
 
 test("send-task does not check the task, async-apply does", async () => {
   const { publisher, runner } = setup();
-  await runner.send("no.such.task", request(), false);
+  await runner.send("no.such.task", request(), { checkRegistered: false });
   await assert.rejects(
-    runner.send("no.such.task", request(), true),
+    runner.send("no.such.task", request(), { checkRegistered: true }),
     assertStatus(404, /Unknown task 'no.such.task'/),
   );
   assert.equal(publisher.sent.length, 1);
@@ -84,7 +87,10 @@ test("send-task does not check the task, async-apply does", async () => {
 
 test("without a backend, sending works and reports PENDING; results need a backend", async () => {
   const { runner } = setup({ backend: false });
-  assert.equal((await runner.send("tasks.add", request(), true)).state, "PENDING");
+  assert.equal(
+    (await runner.send("tasks.add", request(), { checkRegistered: true })).state,
+    "PENDING",
+  );
   const needed = assertStatus(
     503,
     /No result backend configured: start Stalk with --result_backend/,

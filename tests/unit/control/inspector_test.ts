@@ -68,8 +68,8 @@ test("a forced refresh does not settle for an inspection already in flight", asy
   const t = setup();
   const early = t.inspector.refresh("w");
   t.answer();
-  const forced = t.inspector.refresh("w", true);
-  const again = t.inspector.refresh("w", true);
+  const forced = t.inspector.refresh("w", { forced: true });
+  const again = t.inspector.refresh("w", { forced: true });
   await Promise.all([early, forced, again]);
   assert.equal(t.inspections(), 2, "the second forced call shares the first forced one");
   assert.ok(t.inspector.get("w")?.registered);

@@ -2,10 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { TransportStatus } from "../../../src/broker/transport.ts";
-import type { WorkerControl } from "../../../src/control/worker_control.ts";
-import { type AppDeps, createApp } from "../../../src/http/app.ts";
+import { createApp } from "../../../src/http/app.ts";
 import { State } from "../../../src/state/state.ts";
 import type { CeleryEvent } from "../../../src/state/types.ts";
+import { appDeps } from "./_deps.ts";
 
 /** A whole minute, so minute bounds fall on known sides of the tasks. */
 const NOW = 1_700_000_040;
@@ -45,16 +45,7 @@ function setup(options: { basicAuth?: string[]; open?: boolean; status?: Transpo
     clock: 2,
     local_received: NOW - 10,
   });
-  const deps: AppDeps = {
-    config: { basicAuth: options.basicAuth ?? [], unauthenticatedApi: options.open ?? true },
-    state,
-    inspector: { all: () => ({}), get: () => undefined, refresh: () => Promise.resolve() },
-    control: {} as WorkerControl,
-    queueLengths: () => Promise.resolve([]),
-    health: () => options.status ?? { connected: true, since: 0 },
-    metrics: () => "# metrics\n",
-  };
-  return createApp(deps);
+  return createApp(appDeps(state, options));
 }
 
 test("GET /api/tasks answers an object keyed by task id, newest first", async () => {

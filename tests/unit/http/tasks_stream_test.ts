@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { streamTasksJson, tasksToJson } from "../../../src/http/api/tasks.ts";
+import { createApp } from "../../../src/http/app.ts";
 import { State } from "../../../src/state/state.ts";
 import type { TaskJson } from "../../../src/state/types.ts";
+import { appDeps } from "./_deps.ts";
 
 function stateWith(count: number): State {
   const state = new State({ maxTasks: count, maxWorkers: 10, now: () => 1 });
@@ -53,17 +55,8 @@ test("an empty streamed listing is an empty object", async () => {
 });
 
 test("GET /api/tasks without a limit streams, with one it answers whole", async () => {
-  const { createApp } = await import("../../../src/http/app.ts");
   const state = stateWith(500);
-  const app = createApp({
-    config: { basicAuth: [], unauthenticatedApi: true },
-    state,
-    inspector: { all: () => ({}), get: () => undefined, refresh: () => Promise.resolve() },
-    control: {} as never,
-    queueLengths: () => Promise.resolve([]),
-    health: () => ({ connected: true, since: 0 }),
-    metrics: () => "",
-  });
+  const app = createApp(appDeps(state, { metrics: "" }));
   const streamed = await app.request("/api/tasks");
   assert.equal(streamed.headers.get("content-type"), "application/json; charset=UTF-8");
   assert.equal(await streamed.text(), tasksToJson(state.tasks(all)));

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { EventHub } from "../../../src/ingest/event_hub.ts";
 import { EventIngest } from "../../../src/ingest/event_ingest.ts";
 import type { CeleryEvent } from "../../../src/state/types.ts";
 
@@ -11,6 +12,7 @@ function setup(apply: (event: CeleryEvent) => void = () => {}) {
       apply(event);
       applied.push(event);
     },
+    hub: new EventHub(),
   });
   return { ingest, applied };
 }
@@ -41,4 +43,25 @@ test("an event that makes the state throw is counted and the next one still appl
   ingest.handle(message([{ ...base, uuid: "boom" }, { ...base, uuid: "fine" }]));
   assert.deepEqual(applied.map((e) => e.uuid), ["fine"]);
   assert.equal(ingest.counters.rejected.apply_failed, 1);
+});
+
+test("applied events reach the hub; a throwing listener is not an apply failure", () => {
+  const hub = new EventHub();
+  const heard: string[] = [];
+  hub.subscribe(() => {
+    throw new Error("listener bug");
+  });
+  hub.subscribe((event) => heard.push(String(event.uuid)));
+  const ingest = new EventIngest({
+    prepare: (raw) => ({ ...raw, clock: raw.clock ?? 0, local_received: 1 }),
+    apply: (event) => {
+      if (event.uuid === "boom") throw new Error("broken");
+    },
+    hub,
+  });
+  const base = { type: "task-received", hostname: "w", timestamp: 1, clock: 1 };
+  ingest.handle(message([{ ...base, uuid: "boom" }, { ...base, uuid: "fine" }]));
+  assert.deepEqual(heard, ["fine"], "an event the state refused is not published");
+  assert.equal(ingest.counters.events, 1);
+  assert.deepEqual(ingest.counters.rejected, { apply_failed: 1 });
 });

@@ -1,0 +1,108 @@
+/**
+ * What the HTTP layer needs from the rest of Stalk, as narrow interfaces: each route module
+ * names only what it reads or calls, so an in-process test hands it small fakes or real
+ * services, and no route module imports `app.ts`.
+ */
+import type { Hono } from "hono";
+import type { QueueLength, TransportStatus } from "../broker/transport.ts";
+import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
+import type { WorkerControl } from "../control/worker_control.ts";
+import type { TaskRunner } from "../backend/task_runner.ts";
+import type { TaskJson, TaskQuery } from "../state/types.ts";
+import type { AuthPolicy } from "./auth/policy.ts";
+import type { Identity } from "./auth/identity.ts";
+
+/** Hono's environment for Stalk: the gate puts the caller's identity on every request. */
+export interface AppEnv {
+  Variables: { identity: Identity };
+}
+
+/** The application every route module registers on (Hono's router answers 404 and 405). */
+export type App = Hono<AppEnv>;
+
+/** What the task routes read from the event state. */
+export interface TaskReader {
+  task(uuid: string): TaskJson | undefined;
+  tasks(query: TaskQuery): TaskJson[];
+  /** The same selection produced lazily, for streaming a listing without a limit. */
+  iterateTasks(query: TaskQuery): Iterator<TaskJson>;
+  taskTypes(): string[];
+}
+
+/** Worker liveness as events show it. */
+export interface WorkerStatusReader {
+  workerStatus(): Record<string, boolean>;
+}
+
+/** What the HTTP layer reads from the worker-info cache. */
+export interface WorkerInfoReader {
+  all(): Record<string, WorkerInfo>;
+  get(name: string): WorkerInfo | undefined;
+  refresh(name?: string, options?: RefreshOptions): Promise<void>;
+}
+
+/** Refuses mutating calls in read-only mode (403), before anything else happens. */
+export interface WriteGuard {
+  guardWrite(): void;
+}
+
+/** The worker and task control actions the control routes call. */
+export type WorkerActions = Pick<
+  WorkerControl,
+  | "guardWrite"
+  | "shutdown"
+  | "poolRestart"
+  | "poolGrow"
+  | "poolShrink"
+  | "autoscale"
+  | "addConsumer"
+  | "cancelConsumer"
+  | "timeLimit"
+  | "rateLimit"
+  | "revoke"
+>;
+
+/** Publishing tasks and reading their results (`apply`, `result`, `abort`, …). */
+export type TaskService = Pick<TaskRunner, "applyTimeout" | "apply" | "send" | "result" | "abort">;
+
+/** What `GET /healthcheck` reads. */
+export interface HealthDeps {
+  health(): TransportStatus;
+}
+
+/** What `GET /metrics` reads: the Prometheus exposition text. */
+export interface MetricsDeps {
+  metrics(): string;
+}
+
+/** What the task read routes use. */
+export interface TaskRouteDeps {
+  state: TaskReader;
+}
+
+/** What the worker read routes use. */
+export interface WorkerRouteDeps {
+  state: WorkerStatusReader;
+  inspector: WorkerInfoReader;
+  queueLengths(): Promise<QueueLength[]>;
+}
+
+/** What the control routes use. */
+export interface ControlRouteDeps {
+  control: WorkerActions;
+}
+
+/** What the publishing and result routes use. */
+export interface PublishRouteDeps {
+  control: WriteGuard;
+  tasks: TaskService;
+}
+
+/** Everything the application needs, injected by the composition root. */
+export interface AppDeps
+  extends HealthDeps, MetricsDeps, WorkerRouteDeps, ControlRouteDeps, PublishRouteDeps {
+  /** Who may call what: identities, roles and the 401s (`src/http/auth/`). */
+  auth: AuthPolicy;
+  state: TaskReader & WorkerStatusReader;
+  control: WorkerActions;
+}
