@@ -72,7 +72,16 @@ export function connectRedis(url: RedisBackendUrl): RedisPort {
   let readyOnce = false;
   const reconnectCallbacks: (() => void)[] = [];
   subscriber.on("ready", () => {
-    if (readyOnce) { for (const callback of reconnectCallbacks) callback(); }
+    // An event listener of node-redis: a throw here would escape into its socket handler.
+    if (readyOnce) {
+      for (const callback of reconnectCallbacks) {
+        try {
+          callback();
+        } catch (error) {
+          log.error(`Result backend reconnect handler failed: ${describeError(error)}`);
+        }
+      }
+    }
     readyOnce = true;
   });
 

@@ -237,7 +237,12 @@ export class RedisTransport implements Transport {
         this.#blocking!.connect(),
       ]);
       await subscriber.pSubscribe(eventPatterns(this.#naming), (message, channel) => {
-        this.#onEventMessage(handlers, message, channel);
+        // Called from inside node-redis' reply parser: nothing may be thrown back into it.
+        try {
+          this.#onEventMessage(handlers, message, channel);
+        } catch (error) {
+          log.error(`Event handler failed: ${describeError(error)}`);
+        }
       });
     } catch (error) {
       if (!this.#closed) log.error(`Redis broker ${this.#display}: ${describeError(error)}`);
@@ -305,14 +310,7 @@ export class RedisTransport implements Transport {
       try {
         const popped = await blocking.brPop(keys, this.#poll);
         failures = 0;
-        if (!popped) continue;
-        const reply = decodeEnvelope(popped.element);
-        const ticket = reply.headers.ticket;
-        handlers.onControlReply?.({
-          ticket: typeof ticket === "string" ? ticket : undefined,
-          body: reply.body,
-          contentType: reply.contentType,
-        });
+        if (popped) this.#onReplyMessage(handlers, popped.element);
       } catch (error) {
         if (this.#closed) return;
         log.debug(`Reply poll failed: ${describeError(error)}`);
@@ -320,6 +318,27 @@ export class RedisTransport implements Transport {
           setTimeout(resolve, backoffDelay(failures++, this.#backoff))
         );
       }
+    }
+  }
+
+  /** One popped reply: a broken envelope is counted, never a reason to back off polling. */
+  #onReplyMessage(handlers: TransportHandlers, message: string): void {
+    let reply;
+    try {
+      reply = decodeEnvelope(message);
+    } catch (error) {
+      handlers.onUndecodable?.({ reason: describeError(error), routingKey: this.#replyQueue() });
+      return;
+    }
+    const ticket = reply.headers.ticket;
+    try {
+      handlers.onControlReply?.({
+        ticket: typeof ticket === "string" ? ticket : undefined,
+        body: reply.body,
+        contentType: reply.contentType,
+      });
+    } catch (error) {
+      log.error(`Control reply handler failed: ${describeError(error)}`);
     }
   }
 
