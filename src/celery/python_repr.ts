@@ -24,10 +24,12 @@ export function pythonRepr(value: unknown): string {
   return stringRepr(String(value));
 }
 
-/** `repr()` of positional arguments as the tuple Celery sees: `()`, `(1,)`, `(1, 2)`. */
+/**
+ * `repr()` of positional arguments: JSON args decode to a Python list, and that list is what
+ * Celery's `as_task_v2` reprs (`[]`, `[4, 5]`), not a tuple.
+ */
 export function argsRepr(args: readonly unknown[]): string {
-  const inner = args.map(pythonRepr);
-  return truncateRepr(inner.length === 1 ? `(${inner[0]},)` : `(${inner.join(", ")})`);
+  return truncateRepr(pythonRepr(args));
 }
 
 /** `repr()` of keyword arguments: `{}`, `{'a': 1}`. */

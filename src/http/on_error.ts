@@ -6,13 +6,14 @@ import type { Context } from "hono";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import { redactUrl } from "../celery/redact_url.ts";
+import { jsonResponse } from "./json.ts";
 
 /** Turns any thrown value into the response a client sees. */
 export function errorResponse(error: unknown, c: Context): Response {
   if (error instanceof StalkError) {
     // A message may quote a URL from a client library's error; never return its password.
-    return c.json({ error: redactUrl(error.message) }, error.status as 400, error.headers);
+    return jsonResponse(c, { error: redactUrl(error.message) }, error.status as 400, error.headers);
   }
   log.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${describeError(error)}`);
-  return c.json({ error: "Internal server error" }, 500);
+  return jsonResponse(c, { error: "Internal server error" }, 500);
 }

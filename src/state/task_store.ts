@@ -227,7 +227,9 @@ export class TaskStore {
       routing_key: text(this.routes, c.routing_key[slot]),
       clock: num(c.clock[slot]),
       client: text(this.hosts, c.client[slot]),
+      root: c.root_id.get(slot),
       root_id: c.root_id.get(slot),
+      parent: c.parent_id.get(slot),
       parent_id: c.parent_id.get(slot),
       children: this.children.of(slot),
     };

@@ -45,7 +45,10 @@ export interface TaskJson {
   routing_key: string | null;
   clock: number | null;
   client: string | null;
+  /** Celery serialises the `root` and `parent` links as their ids, held or not. */
+  root: string | null;
   root_id: string | null;
+  parent: string | null;
   parent_id: string | null;
   children: string[];
 }

@@ -255,7 +255,7 @@ describe("publishing tasks and reading results", () => {
       const headers = properties.headers ?? {};
       assert.equal(headers.task, "not.registered.anywhere");
       assert.equal(headers.id, first.json!["task-id"]);
-      assert.equal(headers.argsrepr, "(7,)");
+      assert.equal(headers.argsrepr, "[7]", "the repr of the list the JSON args decode to");
       assert.equal(headers.tenant, "acme");
       assert.deepEqual(headers.timelimit, [null, null]);
       assert.deepEqual(JSON.parse(message.bodyToString() ?? ""), [[7], {}, {

@@ -8,6 +8,7 @@ import {
   parseForm,
   requiredText,
 } from "../params.ts";
+import { jsonResponse } from "../json.ts";
 
 const count = v.pipe(
   v.string(),
@@ -40,44 +41,45 @@ export function registerControlRoutes(app: App, deps: ControlRouteDeps): void {
   const control = deps.control;
   app.post(
     "/api/worker/shutdown/:name{.+}",
-    async (c) => c.json(await control.shutdown(c.req.param("name"))),
+    async (c) => jsonResponse(c, await control.shutdown(c.req.param("name"))),
   );
   app.post(
     "/api/worker/pool/restart/:name{.+}",
-    async (c) => c.json(await control.poolRestart(c.req.param("name"))),
+    async (c) => jsonResponse(c, await control.poolRestart(c.req.param("name"))),
   );
   app.post("/api/worker/pool/grow/:name{.+}", async (c) => {
     const { n } = await parseForm(c, PoolSize);
-    return c.json(await control.poolGrow(c.req.param("name"), n ?? 1));
+    return jsonResponse(c, await control.poolGrow(c.req.param("name"), n ?? 1));
   });
   app.post("/api/worker/pool/shrink/:name{.+}", async (c) => {
     const { n } = await parseForm(c, PoolSize);
-    return c.json(await control.poolShrink(c.req.param("name"), n ?? 1));
+    return jsonResponse(c, await control.poolShrink(c.req.param("name"), n ?? 1));
   });
   app.post("/api/worker/pool/autoscale/:name{.+}", async (c) => {
     const { min, max } = await parseForm(c, Autoscale);
-    return c.json(await control.autoscale(c.req.param("name"), min, max));
+    return jsonResponse(c, await control.autoscale(c.req.param("name"), min, max));
   });
   app.post("/api/worker/queue/add-consumer/:name{.+}", async (c) => {
     const { queue } = await parseForm(c, Queue);
-    return c.json(await control.addConsumer(c.req.param("name"), queue));
+    return jsonResponse(c, await control.addConsumer(c.req.param("name"), queue));
   });
   app.post("/api/worker/queue/cancel-consumer/:name{.+}", async (c) => {
     const { queue } = await parseForm(c, Queue);
-    return c.json(await control.cancelConsumer(c.req.param("name"), queue));
+    return jsonResponse(c, await control.cancelConsumer(c.req.param("name"), queue));
   });
 
   app.post("/api/task/timeout/:name{.+}", async (c) => {
     const { workername, soft, hard } = await parseForm(c, Timeout);
-    return c.json(await control.timeLimit(workername, c.req.param("name"), soft, hard));
+    return jsonResponse(c, await control.timeLimit(workername, c.req.param("name"), soft, hard));
   });
   app.post("/api/task/rate-limit/:name{.+}", async (c) => {
     const { workername, ratelimit } = await parseForm(c, RateLimit);
-    return c.json(await control.rateLimit(workername, c.req.param("name"), ratelimit));
+    return jsonResponse(c, await control.rateLimit(workername, c.req.param("name"), ratelimit));
   });
   app.post("/api/task/revoke/:name{.+}", async (c) => {
     const { terminate, signal } = await parseForm(c, Revoke);
-    return c.json(
+    return jsonResponse(
+      c,
       await control.revoke(c.req.param("name"), terminate ?? false, signal || "SIGTERM"),
     );
   });

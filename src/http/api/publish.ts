@@ -10,6 +10,7 @@ import type { TaskOutcome } from "../../celery/task_result.ts";
 import { badRequest } from "../../errors.ts";
 import type { App, PublishRouteDeps } from "../deps.ts";
 import { optionalSeconds, parseQuery } from "../params.ts";
+import { jsonResponse } from "../json.ts";
 
 const Timeout = v.object({ timeout: optionalSeconds });
 
@@ -28,34 +29,36 @@ export function registerPublishRoutes(app: App, deps: PublishRouteDeps): void {
     const { timeout } = parseQuery(c, Timeout);
     const seconds = timeout ?? tasks.applyTimeout;
     const { ready, outcome } = await tasks.apply(c.req.param("name"), request, seconds);
-    return ready ? c.json(finished(outcome)) : c.json(timedOut(outcome, seconds), 504);
+    return ready
+      ? jsonResponse(c, finished(outcome))
+      : jsonResponse(c, timedOut(outcome, seconds), 504);
   });
 
   app.post("/api/task/async-apply/:name{.+}", async (c) => {
     const request = await prepare(c);
     const sent = await tasks.send(c.req.param("name"), request, { checkRegistered: true });
-    return c.json({ "task-id": sent.taskId, state: sent.state });
+    return jsonResponse(c, { "task-id": sent.taskId, state: sent.state });
   });
 
   app.post("/api/task/send-task/:name{.+}", async (c) => {
     const request = await prepare(c);
     const sent = await tasks.send(c.req.param("name"), request, { checkRegistered: false });
-    return c.json({ "task-id": sent.taskId, state: sent.state });
+    return jsonResponse(c, { "task-id": sent.taskId, state: sent.state });
   });
 
   app.get("/api/task/result/:id{.+}", async (c) => {
     const { timeout } = parseQuery(c, Timeout);
     const { ready, outcome } = await tasks.result(c.req.param("id"), timeout);
-    if (ready) return c.json(finished(outcome));
-    if (timeout) return c.json(timedOut(outcome, timeout), 504);
-    return c.json({ "task-id": outcome.taskId, state: outcome.state });
+    if (ready) return jsonResponse(c, finished(outcome));
+    if (timeout) return jsonResponse(c, timedOut(outcome, timeout), 504);
+    return jsonResponse(c, { "task-id": outcome.taskId, state: outcome.state });
   });
 
   app.post("/api/task/abort/:id{.+}", async (c) => {
     deps.control.guardWrite();
     const id = c.req.param("id");
     await tasks.abort(id);
-    return c.json({ message: `Aborted '${id}'` });
+    return jsonResponse(c, { message: `Aborted '${id}'` });
   });
 }
 

@@ -10,6 +10,7 @@ import {
   optionalMinute,
   parseQuery,
 } from "../params.ts";
+import { jsonResponse } from "../json.ts";
 
 const SORT_KEYS = ["name", "state", "received", "started"];
 
@@ -50,8 +51,9 @@ function toQuery(params: v.InferOutput<typeof ListTasksParams>): TaskQuery {
 }
 
 /**
- * Serialises a page as Flower does: an object keyed by task id in page order, each task without
- * `worker` when no worker handled it. Built as text so numeric-looking ids keep their order.
+ * Serialises a page as Flower does: an object keyed by task id in page order. Flower pops
+ * `worker` and adds it back last, only when a worker handled the task. Built as text so
+ * numeric-looking ids keep their order.
  */
 export function tasksToJson(tasks: TaskJson[]): string {
   return `{${tasks.map(taskEntry).join(",")}}`;
@@ -59,7 +61,8 @@ export function tasksToJson(tasks: TaskJson[]): string {
 
 /** One `"<id>":{...}` member of the listing object. */
 function taskEntry(task: TaskJson): string {
-  const body = task.worker === null ? { ...task, worker: undefined } : task;
+  const { worker, ...rest } = task;
+  const body = worker === null ? rest : { ...rest, worker };
   return `${JSON.stringify(task.uuid)}:${JSON.stringify(body)}`;
 }
 
@@ -106,8 +109,6 @@ export function streamTasksJson(tasks: Iterator<TaskJson>): ReadableStream<Uint8
   }, { highWaterMark: 0 });
 }
 
-const JSON_TYPE = { "Content-Type": "application/json; charset=UTF-8" };
-
 /** Registers the task read routes. */
 export function registerTaskRoutes(app: App, deps: TaskRouteDeps): void {
   app.get("/api/tasks", (c) => {
@@ -115,17 +116,17 @@ export function registerTaskRoutes(app: App, deps: TaskRouteDeps): void {
     const state = deps.state;
     // Without a limit the listing can be every task held: stream it.
     if (query.limit === undefined) {
-      return c.body(streamTasksJson(state.iterateTasks(query)), 200, JSON_TYPE);
+      return jsonResponse(c, streamTasksJson(state.iterateTasks(query)));
     }
-    return c.body(tasksToJson(state.tasks(query)), 200, JSON_TYPE);
+    return jsonResponse(c, tasksToJson(state.tasks(query)));
   });
 
-  app.get("/api/task/types", (c) => c.json({ "task-types": deps.state.taskTypes() }));
+  app.get("/api/task/types", (c) => jsonResponse(c, { "task-types": deps.state.taskTypes() }));
 
   app.get("/api/task/info/:id{.*}", (c) => {
     const id = c.req.param("id");
     const task = deps.state.task(id);
     if (!task) throw notFound(`Unknown task '${id}'`);
-    return c.json(task);
+    return jsonResponse(c, task);
   });
 }

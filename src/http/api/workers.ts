@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { notFound } from "../../errors.ts";
 import type { App, WorkerRouteDeps } from "../deps.ts";
 import { optionalBool, parseQuery } from "../params.ts";
+import { jsonResponse } from "../json.ts";
 
 const ListWorkersParams = v.object({
   status: optionalBool,
@@ -15,17 +16,17 @@ export function registerWorkerRoutes(app: App, deps: WorkerRouteDeps): void {
   app.get("/api/workers", async (c) => {
     const params = parseQuery(c, ListWorkersParams);
     const name = params.workername || undefined;
-    if (params.status) return c.json(deps.state.workerStatus());
+    if (params.status) return jsonResponse(c, deps.state.workerStatus());
     if (params.refresh) await deps.inspector.refresh(name, { forced: true });
     if (name) {
       const info = deps.inspector.get(name);
       if (!info) throw notFound(`Unknown worker '${name}'`);
-      return c.json({ [name]: info });
+      return jsonResponse(c, { [name]: info });
     }
-    return c.json(deps.inspector.all());
+    return jsonResponse(c, deps.inspector.all());
   });
 
   app.get("/api/queues/length", async (c) => {
-    return c.json({ active_queues: await deps.queueLengths() });
+    return jsonResponse(c, { active_queues: await deps.queueLengths() });
   });
 }

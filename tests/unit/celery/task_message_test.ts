@@ -28,13 +28,14 @@ function build(body: unknown, name = "proj.tasks.add") {
   return buildTaskMessage(name, request.args, request.kwargs, request.options, SENDER);
 }
 
-test("add.apply_async((2, 3)) has exactly the headers and body of the protocol reference", () => {
+test("add.apply_async([2, 3]) has exactly the headers and body of the protocol reference", () => {
   const message = build({ args: [2, 3] });
-  // celery-protocol.md §1.4, key for key and in the same order.
+  // celery-protocol.md §1.4, key for key and in the same order; the args came as a JSON list, so
+  // Celery's repr is a list's.
   const expected = JSON.parse(`{"headers": {"lang": "py", "task": "proj.tasks.add", "id": "${ID}",
     "shadow": null, "eta": null, "expires": null, "group": null, "group_index": null, "retries": 0,
     "timelimit": [null, null], "root_id": "${ID}", "parent_id": null,
-    "argsrepr": "(2, 3)", "kwargsrepr": "{}", "origin": "gen4242@client-host", "ignore_result": false},
+    "argsrepr": "[2, 3]", "kwargsrepr": "{}", "origin": "gen4242@client-host", "ignore_result": false},
    "body": [[2, 3], {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]}`);
   assert.equal(JSON.stringify(message.headers), JSON.stringify(expected.headers));
   assert.equal(encodeTaskBody(message), JSON.stringify(expected.body));
@@ -116,11 +117,12 @@ test("an expiry in the past gives expiration '0', as kombu writes it", () => {
   assert.equal(build({ expires: -5 }).properties.expiration, "0");
 });
 
-test("argsrepr renders args as a Python tuple", () => {
-  assert.equal(argsRepr([]), "()");
-  assert.equal(argsRepr([1]), "(1,)");
-  assert.equal(argsRepr([1, "two", null, true, false, 2.5]), "(1, 'two', None, True, False, 2.5)");
-  assert.equal(argsRepr([[1, [2]], { a: [] }]), "([1, [2]], {'a': []})");
+test("argsrepr is the repr of the list the JSON args decode to, as Celery writes it", () => {
+  assert.equal(argsRepr([]), "[]");
+  assert.equal(argsRepr([4, 5]), "[4, 5]");
+  assert.equal(argsRepr([1]), "[1]");
+  assert.equal(argsRepr([1, "two", null, true, false, 2.5]), "[1, 'two', None, True, False, 2.5]");
+  assert.equal(argsRepr([[1, [2]], { a: [] }]), "[[1, [2]], {'a': []}]");
 });
 
 test("kwargsrepr renders kwargs as a Python dict", () => {
@@ -145,7 +147,7 @@ test("argsrepr and kwargsrepr are cut to 1024 characters", () => {
 
 test("build uses the argsrepr of the request's args and kwargs", () => {
   const message = build({ args: ["a"], kwargs: { n: 1 } });
-  assert.equal(message.headers.argsrepr, "('a',)");
+  assert.equal(message.headers.argsrepr, "['a']");
   assert.equal(message.headers.kwargsrepr, "{'n': 1}");
 });
 

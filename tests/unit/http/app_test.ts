@@ -198,3 +198,93 @@ test("/healthcheck never returns a broker password quoted in the reason", async 
   assert.doesNotMatch(text, /s3cret/);
   assert.match(text, /redis:\/\/:\*\*\*\*@h:6379\/0\?password=\*\*\*\*/);
 });
+
+test("every JSON answer, streamed or not, error or not, says application/json; charset=UTF-8", async () => {
+  const app = setup();
+  const closed = setup({ open: false });
+  const answers = [
+    await app.request("/api/tasks"),
+    await app.request("/api/tasks?limit=1"),
+    await app.request("/api/task/types"),
+    await app.request("/api/task/info/t1"),
+    await app.request("/api/task/info/nope"),
+    await app.request("/api/workers"),
+    await app.request("/api/workers?status=true"),
+    await app.request("/api/queues/length"),
+    await app.request("/api/tasks?limit=abc"),
+    await app.request("/api/tasks", { method: "POST" }),
+    await app.request("/api/nothing"),
+    await closed.request("/api/tasks"),
+  ];
+  for (const response of answers) {
+    assert.equal(response.headers.get("Content-Type"), "application/json; charset=UTF-8");
+    await response.body?.cancel();
+  }
+});
+
+/** `celery.events.state.Task._fields`, in order. */
+const AS_DICT_KEYS = [
+  "uuid",
+  "name",
+  "state",
+  "received",
+  "sent",
+  "started",
+  "rejected",
+  "succeeded",
+  "failed",
+  "retried",
+  "revoked",
+  "args",
+  "kwargs",
+  "eta",
+  "expires",
+  "retries",
+  "worker",
+  "result",
+  "exception",
+  "timestamp",
+  "runtime",
+  "traceback",
+  "exchange",
+  "routing_key",
+  "clock",
+  "client",
+  "root",
+  "root_id",
+  "parent",
+  "parent_id",
+  "children",
+];
+
+test("/api/task/info has Task.as_dict's keys in order, worker in place even when null", async () => {
+  const app = setup();
+  const done = await (await app.request("/api/task/info/t1")).json();
+  assert.deepEqual(Object.keys(done), AS_DICT_KEYS);
+  const sent = await (await app.request("/api/task/info/t3")).json();
+  assert.deepEqual(Object.keys(sent), AS_DICT_KEYS);
+  assert.equal(sent.worker, null);
+  assert.equal(sent.client, "gen1@client");
+});
+
+test("/api/tasks moves worker last, as Flower re-adds it, and drops it when none", async () => {
+  const body = await (await setup().request("/api/tasks")).json();
+  const withoutWorker = AS_DICT_KEYS.filter((key) => key !== "worker");
+  assert.deepEqual(Object.keys(body.t1), [...withoutWorker, "worker"]);
+  assert.deepEqual(Object.keys(body.t3), withoutWorker);
+});
+
+test("root and parent carry the root and parent ids, or null", () => {
+  const state = new State({ maxTasks: 10, maxWorkers: 10, now: () => NOW });
+  state.apply(event("task-received", "child", { name: "t", root_id: "top", parent_id: "mid" }));
+  state.apply(event("task-received", "top", { name: "t", root_id: "top", parent_id: null }));
+  const child = state.task("child")!;
+  assert.deepEqual([child.root, child.root_id, child.parent, child.parent_id], [
+    "top",
+    "top",
+    "mid",
+    "mid",
+  ]);
+  const top = state.task("top")!;
+  assert.deepEqual([top.root, top.parent, top.children], ["top", null, []], "mid is the parent");
+});

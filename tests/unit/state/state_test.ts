@@ -68,7 +68,9 @@ test("a task's life from task-sent to task-succeeded, through the receiver", () 
     routing_key: "celery",
     clock: 5,
     client: "gen7@client",
+    root: "t",
     root_id: "t",
+    parent: null,
     parent_id: null,
     children: [],
   });

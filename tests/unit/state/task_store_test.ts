@@ -106,7 +106,9 @@ test("a task's JSON has exactly Flower's fields", () => {
     "routing_key",
     "clock",
     "client",
+    "root",
     "root_id",
+    "parent",
     "parent_id",
     "children",
   ]);
