@@ -8,6 +8,7 @@
  * Prints one JSON line: the median events/s of `--rounds` runs, batched and single-event.
  */
 import { parseArgs } from "node:util";
+import { EventHub } from "../../src/ingest/event_hub.ts";
 import { EventIngest } from "../../src/ingest/event_ingest.ts";
 import { CeleryMetrics } from "../../src/metrics/celery_metrics.ts";
 import { LamportClock } from "../../src/state/clock.ts";
@@ -36,13 +37,13 @@ export function pipelineRate(
   const clock = new LamportClock();
   const now = () => Date.now() / 1000;
   const metrics = new CeleryMetrics(state);
+  // As main.ts wires it (less the inspector's worker-event hook, a no-op for task events).
+  const hub = new EventHub();
+  if (withMetrics) hub.subscribe((event) => metrics.observe(event), { name: "metrics" });
   const ingest = new EventIngest({
-    // As main.ts wires it (less the inspector's worker-event hook, a no-op for task events).
     prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
-    apply: (event) => {
-      state.apply(event);
-      if (withMetrics) metrics.observe(event);
-    },
+    apply: (event) => state.apply(event),
+    hub,
   });
   const start = performance.now();
   for (const message of messages) ingest.handle(message);
