@@ -10,6 +10,7 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "method_not_allowed"
+  | "payload_too_large"
   | "not_implemented"
   | "unavailable"
   | "timeout"
@@ -21,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  payload_too_large: 413,
   not_implemented: 501,
   unavailable: 503,
   timeout: 504,

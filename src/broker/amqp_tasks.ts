@@ -3,13 +3,16 @@
  * target queue before every publish; redeclaring a queue whose arguments differ (say a
  * priority queue a worker declared with `x-max-priority`) closes the channel with 406, so
  * Stalk checks passively first and declares only queues that do not exist. Publishes go on a
- * dedicated channel in confirm mode, so a broker refusal reaches the caller.
+ * dedicated channel in confirm mode, so a broker refusal reaches the caller. Whatever the broker
+ * would refuse (`amqp_limits.ts`, an exchange that does not exist) is refused here first: a
+ * refusal closes the channel, which would fail every other publish in flight on it.
  */
 import type { AMQPChannel, AMQPClient, Field } from "@cloudamqp/amqp-client";
 import { encodeTaskBody, type TaskMessage } from "../celery/task_message.ts";
 import type { HeaderValue, TaskRoute } from "../celery/task_options.ts";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
+import { amqpPublishProblem } from "./amqp_limits.ts";
 import type { ResultMessage } from "./transport.ts";
 
 /** Celery's `result_expires` (one day) as the result queue's `x-expires`, in milliseconds. */
@@ -21,6 +24,8 @@ export class AmqpTaskPublisher {
   readonly #unavailable: (cause?: unknown) => StalkError;
   /** Queues known to exist on this connection, or being made sure of. */
   readonly #queues = new Map<string, Promise<void>>();
+  /** Exchanges known to exist on this connection. */
+  readonly #exchanges = new Set<string>([""]);
   #channel?: Promise<AMQPChannel>;
 
   constructor(client: AMQPClient, unavailable: (cause?: unknown) => StalkError) {
@@ -29,7 +34,10 @@ export class AmqpTaskPublisher {
   }
 
   async publish(message: TaskMessage, route: TaskRoute): Promise<void> {
+    const problem = amqpPublishProblem(message, route, this.#client.frameMax);
+    if (problem) throw new StalkError("bad_request", problem);
     await this.#ensureQueue(route.queue);
+    await this.#ensureExchange(route.exchange);
     const channel = await this.#publishChannel();
     const p = message.properties;
     try {
@@ -73,6 +81,22 @@ export class AmqpTaskPublisher {
     });
   }
 
+  /** A passive check, so that a missing exchange never closes the shared publishing channel. */
+  async #ensureExchange(exchange: string): Promise<void> {
+    if (this.#exchanges.has(exchange)) return;
+    if (
+      !await this.#onThrowaway((channel) =>
+        channel.exchangeDeclare(exchange, "direct", { passive: true })
+      )
+    ) {
+      throw new StalkError(
+        "bad_request",
+        `Cannot send task to exchange '${exchange}': no such exchange on the broker`,
+      );
+    }
+    this.#exchanges.add(exchange);
+  }
+
   #ensureQueue(queue: string): Promise<void> {
     let ready = this.#queues.get(queue);
     if (!ready) {
@@ -91,16 +115,36 @@ export class AmqpTaskPublisher {
     await this.#onThrowaway((channel) =>
       channel.exchangeDeclare(queue, "direct", { durable: true, autoDelete: false })
     );
+    const refused = (step: string, reason: string) =>
+      new StalkError("bad_request", `Cannot declare task queue '${queue}': ${step} ${reason}`);
+    let reason = "";
+    const step = (run: (channel: AMQPChannel) => Promise<unknown>) =>
+      this.#onThrowaway(run, (error) => reason = describeError(error));
+    if (
+      !await step((channel) =>
+        channel.exchangeDeclare(queue, "direct", { durable: true, autoDelete: false })
+      )
+    ) {
+      throw refused("the broker refused its exchange:", reason);
+    }
     // Someone may declare it in between, with other arguments; their queue is as good.
-    await this.#onThrowaway((channel) =>
-      channel.queueDeclare(queue, { durable: true, autoDelete: false })
-    );
-    await this.#onThrowaway((channel) => channel.queueBind(queue, queue, queue));
+    if (
+      !await step((channel) => channel.queueDeclare(queue, { durable: true, autoDelete: false })) &&
+      !await step((channel) => channel.queueDeclare(queue, { passive: true }))
+    ) {
+      throw refused("the broker refused it:", reason);
+    }
+    if (!await step((channel) => channel.queueBind(queue, queue, queue))) {
+      throw refused("the broker refused its binding:", reason);
+    }
     log.info(`Declared task queue '${queue}'`);
   }
 
   /** Runs one step on its own channel; false when the broker refused it (channel closed). */
-  async #onThrowaway(step: (channel: AMQPChannel) => Promise<unknown>): Promise<boolean> {
+  async #onThrowaway(
+    step: (channel: AMQPChannel) => Promise<unknown>,
+    onRefused: (error: unknown) => void = () => {},
+  ): Promise<boolean> {
     let channel: AMQPChannel | undefined;
     try {
       channel = await this.#client.channel();
@@ -109,6 +153,7 @@ export class AmqpTaskPublisher {
       return true;
     } catch (error) {
       if (this.#client.closed) throw this.#unavailable(error);
+      onRefused(error);
       return false;
     } finally {
       if (channel && !channel.closed) await channel.close().catch(() => {});

@@ -4,7 +4,8 @@
  */
 import { argsRepr, kwargsRepr } from "./python_repr.ts";
 import type { HeaderValue, TaskOptions } from "./task_options.ts";
-import { pythonIsoformat } from "./task_time.ts";
+import { badRequest } from "../errors.ts";
+import { isPythonDateTime, pythonIsoformat } from "./task_time.ts";
 
 /** The embed part of the body: no callbacks, errbacks, chain or chord. */
 export interface TaskEmbed {
@@ -62,6 +63,10 @@ export function buildTaskMessage(
     : "at" in options.expires
     ? options.expires.at
     : nowMicros + Math.round(options.expires.seconds * 1e6);
+  if (options.countdown) requireDateTime(eta!, "countdown", options.countdown);
+  if (options.expires && "seconds" in options.expires) {
+    requireDateTime(expiresAt!, "expires", options.expires.seconds);
+  }
   const headers: Record<string, HeaderValue> = {
     lang: "py",
     task: name,
@@ -95,6 +100,14 @@ export function buildTaskMessage(
   }
   const embed: TaskEmbed = { callbacks: null, errbacks: null, chain: null, chord: null };
   return { headers, properties, body: [args, kwargs, embed] };
+}
+
+/** A relative option must land in a year a worker can read (the option's value is quoted). */
+function requireDateTime(epochMicros: number, option: string, value: number): void {
+  if (isPythonDateTime(epochMicros)) return;
+  throw badRequest(
+    `Invalid option '${option}': it gives a time outside the years 1 to 9999, got ${value}`,
+  );
 }
 
 /** The body as the JSON text published (`application/json`, `utf-8`). */

@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { badRequest } from "../errors.ts";
+import { depthOf } from "./_event_fast_path.ts";
 import { parseDateTime } from "./task_time.ts";
 
 /** A value an AMQP header table carries exactly (no fractional numbers: they become float32). */
@@ -53,6 +54,12 @@ export interface TaskRoute {
   exchange: string;
   routingKey: string;
 }
+
+/**
+ * How deeply a body may nest (the body object is level 1). Far beyond any real call; deeper
+ * values would exhaust the stack of the repr and header writers, and of a worker's JSON decoder.
+ */
+export const MAX_BODY_DEPTH = 64;
 
 const NUMBER = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 const DATE_HELP = "expected ISO 8601 or YYYY-MM-DD HH:MM:SS.ffffff";
@@ -168,6 +175,9 @@ export function parseTaskRequest(body: unknown): TaskRequest {
   if (body === undefined) body = {};
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw badRequest("Invalid body: expected a JSON object");
+  }
+  if (depthOf(body, MAX_BODY_DEPTH + 1) > MAX_BODY_DEPTH) {
+    throw badRequest(`Invalid body: nested deeper than ${MAX_BODY_DEPTH} levels`);
   }
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {

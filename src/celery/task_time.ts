@@ -21,10 +21,29 @@ export function parseDateTime(text: string): number | undefined {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
     return undefined;
   }
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  if (new Date(ms).getUTCDate() !== day) return undefined; // 31 April, 29 February 2023, …
-  const micros = ms * 1000 + Number(fraction.padEnd(6, "0"));
-  return micros - zoneOffsetMinutes(zone) * 60_000_000;
+  if (year < 1) return undefined; // Python has no year 0
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
+  date.setUTCFullYear(year); // Date.UTC reads years 0–99 as 1900–1999
+  if (date.getUTCDate() !== day) return undefined; // 31 April, 29 February 2023, …
+  const micros = date.getTime() * 1000 + Number(fraction.padEnd(6, "0"));
+  const utc = micros - zoneOffsetMinutes(zone) * 60_000_000;
+  return isPythonDateTime(utc) ? utc : undefined;
+}
+
+/** Epoch microseconds of 0001-01-01T00:00:00Z, Python's `datetime.min`. */
+const PYTHON_MIN = -62_135_596_800_000_000;
+/**
+ * Epoch microseconds of 9999-12-31T23:59:59Z. Python allows six more digits, but a double this
+ * large is exact only to 32 µs, and rounding up would print year 10000.
+ */
+const PYTHON_MAX = 253_402_300_799_000_000;
+
+/**
+ * Whether a time fits Python's `datetime` (years 1 to 9999): a worker cannot read an `eta` or
+ * `expires` outside it, and JavaScript cannot even format most of those.
+ */
+export function isPythonDateTime(epochMicros: number): boolean {
+  return Number.isFinite(epochMicros) && epochMicros >= PYTHON_MIN && epochMicros <= PYTHON_MAX;
 }
 
 /** Python's `datetime.isoformat()` of an aware UTC time: microseconds only when not zero. */

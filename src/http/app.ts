@@ -3,6 +3,7 @@
  * thin: they validate, call the state or a service, and shape JSON.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { StalkError } from "../errors.ts";
 import { registerControlRoutes } from "./api/control.ts";
 import { registerPublishRoutes } from "./api/publish.ts";
@@ -16,6 +17,12 @@ import { registerMetricsRoute } from "./metrics.ts";
 import { permissiveCors } from "./middleware/cors.ts";
 import { errorResponse } from "./on_error.ts";
 
+/**
+ * The largest request body accepted (task arguments), far below RabbitMQ's default
+ * `max_message_size` of 128 MiB, so a task the API accepts is one the broker accepts.
+ */
+export const MAX_BODY_BYTES = 16 << 20;
+
 /** Builds the application. */
 export function createApp(deps: AppDeps): App {
   const app = new Hono<AppEnv>();
@@ -27,6 +34,18 @@ export function createApp(deps: AppDeps): App {
   app.options("*", (c) => c.body(null, 204));
   app.use("*", authGate(deps.auth));
   app.use("/api/*", requireRoleForWrites("operator"));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new StalkError(
+          "payload_too_large",
+          `Request body too large: at most ${MAX_BODY_BYTES} bytes are accepted`,
+        );
+      },
+    }),
+  );
 
   registerHealthRoute(app, deps);
   registerMetricsRoute(app, deps);

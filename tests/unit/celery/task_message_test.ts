@@ -12,6 +12,7 @@ import {
   type SenderContext,
 } from "../../../src/celery/task_message.ts";
 import { parseTaskRequest } from "../../../src/celery/task_options.ts";
+import { StalkError } from "../../../src/errors.ts";
 
 const ID = "5b8e8a52-3c44-4a8e-9e7a-2f1a3c0c8c11";
 /** 2024-05-06T10:00:00Z */
@@ -157,4 +158,15 @@ test("pythonJsonDumps writes json.dumps's separators and escapes non-ASCII", () 
     '{"status": "ABORTED", "result": null, "n": [1, 2]}',
   );
   assert.equal(pythonJsonDumps("é"), '"\\u00e9"');
+});
+
+test("a countdown or expires that leaves Python's years is a 400 naming the option", () => {
+  for (const [option, value] of [["countdown", 1e300], ["countdown", -1e300], ["expires", 1e15]]) {
+    assert.throws(() => build({ [option]: value }), (error: unknown) => {
+      assert.ok(error instanceof StalkError);
+      assert.equal(error.status, 400);
+      assert.match(error.message, new RegExp(`^Invalid option '${option}': .*years 1 to 9999`));
+      return true;
+    });
+  }
 });

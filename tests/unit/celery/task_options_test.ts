@@ -140,3 +140,11 @@ test("exchange and routing_key are used only together, as Celery does for direct
     routingKey: "q",
   });
 });
+
+test("a body nested past the depth limit is a 400, whatever the option", () => {
+  const deep = (levels: number): unknown => levels === 0 ? 1 : [deep(levels - 1)];
+  rejects({ args: deep(100) }, /^Invalid body: nested deeper than 64 levels$/);
+  rejects({ kwargs: { a: deep(100) } }, /nested deeper/);
+  rejects({ headers: { a: deep(100) } }, /nested deeper/);
+  assert.equal(parseTaskRequest({ args: deep(10) }).args.length, 1);
+});
