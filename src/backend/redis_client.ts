@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createClient } from "redis";
+import { backoffDelay } from "../broker/transport.ts";
 import type { RedisBackendUrl } from "../celery/backend_url.ts";
 import { describeError, log } from "../log.ts";
 
@@ -44,7 +45,7 @@ export function connectRedis(url: RedisBackendUrl): RedisPort {
       host: url.hostname,
       port: url.port,
       connectTimeout: COMMAND_TIMEOUT,
-      reconnectStrategy: (retries: number) => Math.min(250 * 2 ** Math.min(retries, 6), 10_000),
+      reconnectStrategy: (retries: number) => backoffDelay(retries),
       ...tls,
     },
     username: url.username,

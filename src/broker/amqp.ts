@@ -17,6 +17,7 @@ import {
   type BackoffOptions,
   type ControlMessage,
   type QueueLength,
+  RECONNECT_BACKOFF,
   type ReplyRoute,
   type ResultMessage,
   type Transport,
@@ -66,7 +67,7 @@ export class AmqpTransport implements Transport {
   constructor(url: BrokerUrl, options: AmqpOptions) {
     this.#options = {
       eventQueueExpires: 60,
-      backoff: { initialMs: 500, maxMs: 30_000 },
+      backoff: RECONNECT_BACKOFF,
       heartbeat: 30,
       ...options,
     };

@@ -27,6 +27,7 @@ import {
   type BackoffOptions,
   type ControlMessage,
   type QueueLength,
+  RECONNECT_BACKOFF,
   type ReplyRoute,
   type Transport,
   type TransportHandlers,
@@ -81,7 +82,7 @@ export class RedisTransport implements Transport {
   constructor(url: BrokerUrl, options: RedisOptions) {
     this.#url = url;
     this.#naming = options.naming;
-    this.#backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    this.#backoff = options.backoff ?? RECONNECT_BACKOFF;
     this.#poll = options.pollSeconds ?? 1;
     const where = url.socketPath ?? `${url.hostname}:${url.port}`;
     this.#display = redactUrl(`${url.scheme}://${where}/${url.vhost}`);

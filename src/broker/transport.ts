@@ -121,12 +121,23 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-/** Delay before reconnect attempt number `attempt` (0-based). */
+/**
+ * The reconnect policy of every broker and backend connection. The cap is low on purpose: a
+ * broker that comes back is found within 2 s, so only the events of those 2 s can be missed
+ * (RabbitMQ drops Stalk's transient event queue with its restart). A try costs one refused TCP
+ * connection, and the jitter keeps many Stalks from retrying in step.
+ */
+export const RECONNECT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 2_000 };
+
+/**
+ * Delay before reconnect attempt number `attempt` (0-based): the exponential base, jittered
+ * down by up to half, so that no delay is ever above `maxMs`.
+ */
 export function backoffDelay(
   attempt: number,
-  options: BackoffOptions,
+  options: BackoffOptions = RECONNECT_BACKOFF,
   random = Math.random,
 ): number {
   const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base * (0.75 + random() * 0.5));
+  return Math.round(base * (1 - random() * 0.5));
 }

@@ -28,3 +28,4 @@ export {
 } from "./stalk_api.ts";
 export { CONTROL_BEFORE_HEART, HEART_BEFORE_CONTROL } from "./boot_order.ts";
 export { ping, pingWorker } from "./ping.ts";
+export { type EventStream, type SentEvent, startEventStream } from "./event_stream.ts";
