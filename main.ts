@@ -88,6 +88,8 @@ function main(): void {
   });
   const tasks = new TaskRunner(transport, backend, inspector, {
     applyTimeout: config.applyTimeout,
+    sendSentEvent: config.taskSendSentEvent,
+    clock: () => clock.forward(),
   });
   const hub = new EventHub();
   hub.subscribe((event) => metrics.observe(event), { name: "metrics" });

@@ -31,6 +31,8 @@ export interface Config {
   brokerTransportOptions: Record<string, unknown>;
   /** Seconds `POST /api/task/apply` waits for a result unless the request names a `timeout`. */
   applyTimeout: number;
+  /** Publish `task-sent` after each task Stalk sends (Celery's `task_send_sent_event`). */
+  taskSendSentEvent: boolean;
 }
 
 /** What the command line asked for: run the server, or print help or the version. */
@@ -145,6 +147,7 @@ const ConfigSchema = v.object({
   result_backend: v.optional(resultBackend),
   apply_timeout: positiveNumber(),
   broker_transport_options: jsonObject,
+  task_send_sent_event: bool,
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -198,6 +201,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     env: ["CELERY_RESULT_BACKEND"],
   },
   apply_timeout: { default: "60", help: "Seconds POST /api/task/apply waits for a result" },
+  task_send_sent_event: {
+    default: "true",
+    flag: true,
+    help: "Send a task-sent event for each task published through the API",
+  },
   broker_transport_options: {
     default: "{}",
     help:
@@ -301,6 +309,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       resultBackend: out.result_backend?.trim() || undefined,
       applyTimeout: out.apply_timeout,
       brokerTransportOptions: out.broker_transport_options,
+      taskSendSentEvent: out.task_send_sent_event,
     },
   };
 }

@@ -8,13 +8,20 @@ import process from "node:process";
 import { buildTaskMessage, type TaskMessage } from "../celery/task_message.ts";
 import { resolveRoute, type TaskRequest, type TaskRoute } from "../celery/task_options.ts";
 import { isReady, pendingOutcome } from "../celery/task_result.ts";
+import {
+  buildTaskSentEvent,
+  type OutgoingEvent,
+  sentEventQueue,
+} from "../celery/task_sent_event.ts";
 import { StalkError } from "../errors.ts";
+import { posixUtcOffset } from "../state/receiver.ts";
 import { describeError, log } from "../log.ts";
 import type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
 
-/** The broker side: publishes task messages (every Transport does). */
+/** The broker side: publishes task messages and events (every Transport does). */
 export interface TaskPublisher {
   publishTask(message: TaskMessage, route: TaskRoute): Promise<void>;
+  publishEvent(event: OutgoingEvent): Promise<void>;
 }
 
 /** What the workers say they run: the inspect cache's `registered` lists. */
@@ -29,6 +36,10 @@ export interface TaskRunnerOptions {
   applyTimeout: number;
   /** The sender's node name; `gen<pid>@<hostname>` by default, as Celery's `anon_nodename`. */
   origin?: string;
+  /** Publish `task-sent` after each task (`--task_send_sent_event`); off by default. */
+  sendSentEvent?: boolean;
+  /** The process's Lamport clock, ticked for each event sent. */
+  clock?: () => number;
   now?: () => number;
   newId?: () => string;
 }
@@ -65,6 +76,8 @@ export class TaskRunner {
     this.#registry = registry;
     this.#options = {
       origin: `gen${process.pid}@${hostname()}`,
+      sendSentEvent: false,
+      clock: counter(),
       now: Date.now,
       newId: () => crypto.randomUUID(),
       ...options,
@@ -173,6 +186,24 @@ export class TaskRunner {
     log.debug(
       `Sent task ${name}[${message.properties.correlation_id}] to '${route.exchange}'/'${route.routingKey}'`,
     );
+    if (this.#options.sendSentEvent) await this.#sendSentEvent(message, route, request);
+  }
+
+  /** `task-sent`, as Celery's `send_task_message` publishes it right after the task. */
+  async #sendSentEvent(message: TaskMessage, route: TaskRoute, request: TaskRequest) {
+    const event = buildTaskSentEvent(message, route, sentEventQueue(request.options), {
+      hostname: this.#options.origin,
+      pid: process.pid,
+      clock: this.#options.clock(),
+      utcoffset: posixUtcOffset(),
+      timestamp: this.#options.now() / 1000,
+    });
+    try {
+      await this.#publisher.publishEvent(event);
+    } catch (error) {
+      // The task is already sent; a lost event must not make the caller send it again.
+      log.warn(`Cannot send task-sent for '${event.uuid}': ${describeError(error)}`);
+    }
   }
 
   /** The state Flower reports after sending: read from the backend when there is one. */
@@ -186,4 +217,10 @@ export class TaskRunner {
       return pendingOutcome(taskId).state;
     }
   }
+}
+
+/** A Lamport clock of its own, for runners built without the process's clock. */
+function counter(): () => number {
+  let value = 0;
+  return () => ++value;
 }

@@ -11,6 +11,7 @@ import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import type { TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
+import { eventRoutingKey, type OutgoingEvent } from "../celery/task_sent_event.ts";
 import { AmqpTaskPublisher, consumeResultQueue } from "./amqp_tasks.ts";
 import {
   backoffDelay,
@@ -97,6 +98,28 @@ export class AmqpTransport implements Transport {
         deliveryMode: 2,
         headers: message.headers,
       });
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  async publishEvent(event: OutgoingEvent): Promise<void> {
+    const channel = this.#control;
+    if (!this.#status.connected || !channel || channel.closed) {
+      throw this.#unavailable();
+    }
+    try {
+      await channel.basicPublish(
+        EVENT_EXCHANGE,
+        eventRoutingKey(event.type),
+        JSON.stringify(event),
+        {
+          contentType: "application/json",
+          contentEncoding: "utf-8",
+          deliveryMode: 1,
+          headers: { hostname: event.hostname },
+        },
+      );
     } catch (error) {
       throw this.#unavailable(error);
     }

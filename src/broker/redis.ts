@@ -20,6 +20,7 @@ import {
 } from "../celery/kombu_redis.ts";
 import { encodeTaskBody, type TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
+import { eventRoutingKey, type OutgoingEvent } from "../celery/task_sent_event.ts";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import {
@@ -43,6 +44,7 @@ export interface RedisOptions {
   pollSeconds?: number;
 }
 
+const EVENT_EXCHANGE = "celeryev";
 const CONTROL_EXCHANGE = "celery.pidbox";
 const REPLY_EXCHANGE = "reply.celery.pidbox";
 
@@ -114,6 +116,23 @@ export class RedisTransport implements Transport {
     });
     try {
       await commands.publish(fanoutChannel(this.#naming, CONTROL_EXCHANGE), envelope);
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  async publishEvent(event: OutgoingEvent): Promise<void> {
+    const commands = this.#ready();
+    const routingKey = eventRoutingKey(event.type);
+    const envelope = encodeEnvelope({
+      body: JSON.stringify(event),
+      headers: { hostname: event.hostname },
+      exchange: EVENT_EXCHANGE,
+      routingKey,
+      deliveryMode: 1,
+    });
+    try {
+      await commands.publish(fanoutChannel(this.#naming, EVENT_EXCHANGE, routingKey), envelope);
     } catch (error) {
       throw this.#unavailable(error);
     }

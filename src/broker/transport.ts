@@ -7,6 +7,7 @@ import { StalkError } from "../errors.ts";
 import { describeError } from "../log.ts";
 import type { TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
+import type { OutgoingEvent } from "../celery/task_sent_event.ts";
 
 /** One message delivered from Celery's event exchange. */
 export interface EventMessage {
@@ -79,6 +80,12 @@ export interface Transport {
    * `StalkError("unavailable")` when down.
    */
   publishTask(message: TaskMessage, route: TaskRoute): Promise<void>;
+  /**
+   * Publishes an event on Celery's event exchange (`celeryev`, routing key the type with `.`
+   * for `-`) as `EventDispatcher.publish` does: JSON, transient, header `hostname`. Throws
+   * `StalkError("unavailable")` when down.
+   */
+  publishEvent(event: OutgoingEvent): Promise<void>;
   /**
    * Declares the `rpc://` result queue `queue` (not durable, auto-delete, `x-expires` one day)
    * and consumes it, on this and every later connection; results go to `onResult`.

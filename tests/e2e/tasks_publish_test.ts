@@ -83,7 +83,7 @@ describe("publishing tasks and reading results", () => {
     video = started[0];
     [stalk, bare, readOnly, rpcStalk] = await Promise.all([
       startStalk({ brokerUrl, args: [`--result_backend=${backendUrl}`] }),
-      startStalk({ brokerUrl }),
+      startStalk({ brokerUrl, args: ["--task_send_sent_event=false"] }),
       startStalk({ brokerUrl, args: [`--result_backend=${backendUrl}`, "--read_only"] }),
       rpc ? startStalk({ brokerUrl, env: { CELERY_RESULT_BACKEND: "rpc://" } }) : undefined,
     ]);
@@ -110,6 +110,45 @@ describe("publishing tasks and reading results", () => {
       state: "SUCCESS",
       result: { args: [1, "two", [3]], kwargs: { k: { nested: true }, n: null } },
     });
+  });
+
+  test("a sent task is listed at once as PENDING from Stalk's own task-sent event", async () => {
+    const name = `probe.sent.${crypto.randomUUID().slice(0, 8)}`;
+    // A queue no worker consumes, so nothing but task-sent ever describes the task.
+    const sent = await post(stalk, `/api/task/send-task/${name}`, {
+      args: [4, 5],
+      kwargs: { flag: true },
+      queue: "sent-probe",
+    });
+    assert.equal(sent.status, 200, sent.text);
+    const id = sent.json!["task-id"];
+    const task = await waitFor(() => taskInfo(stalk.url, id), { message: "the task-sent event" });
+    assert.equal(task.state, "PENDING");
+    assert.deepEqual(
+      [task.name, task.args, task.kwargs, task.exchange, task.routing_key],
+      [name, "[4, 5]", "{'flag': True}", "", "sent-probe"],
+    );
+    assert.match(task.client ?? "", /^gen\d+@/);
+    assert.equal(typeof task.sent, "number");
+    assert.deepEqual([task.root, task.root_id, task.parent, task.parent_id], [id, id, null, null]);
+    const types = await api<{ "task-types": string[] }>(stalk.url, "/api/task/types");
+    assert.ok(types.json!["task-types"].includes(name), types.text);
+    const listed = await api<Record<string, Record<string, unknown>>>(
+      stalk.url,
+      `/api/tasks?taskname=${name}`,
+    );
+    assert.equal(listed.headers.get("Content-Type"), "application/json; charset=UTF-8");
+    assert.equal("worker" in listed.json![id], false, "no worker handled it");
+    assert.equal(listed.json![id].state, "PENDING");
+  });
+
+  test("--task_send_sent_event=false sends the task without a task-sent event", async () => {
+    const quiet = await post(bare, "/api/task/send-task/probe.quiet", { queue: "sent-probe" });
+    assert.equal(quiet.status, 200, quiet.text);
+    // Published after the quiet one: once its event is in, the quiet one's would be too.
+    const loud = await post(stalk, "/api/task/send-task/probe.loud", { queue: "sent-probe" });
+    await waitFor(() => taskInfo(bare.url, loud.json!["task-id"]), { message: "the loud event" });
+    assert.equal(await taskInfo(bare.url, quiet.json!["task-id"]), undefined);
   });
 
   test("result reads, and waits for, the result of a task a Python client sent", async () => {

@@ -3,6 +3,7 @@ import type { RedisPort } from "../../../src/backend/redis_client.ts";
 import type { TaskPublisher, TaskRegistry } from "../../../src/backend/task_runner.ts";
 import type { TaskMessage } from "../../../src/celery/task_message.ts";
 import type { TaskRoute } from "../../../src/celery/task_options.ts";
+import type { OutgoingEvent } from "../../../src/celery/task_sent_event.ts";
 
 type OnMessage = (message: string, channel: string) => void;
 
@@ -71,13 +72,21 @@ export class FakeRedis implements RedisPort {
 export class FakePublisher implements TaskPublisher {
   readonly kind = "amqp";
   readonly sent: { message: TaskMessage; route: TaskRoute }[] = [];
+  readonly events: OutgoingEvent[] = [];
   onPublish: (message: TaskMessage) => void = () => {};
   fail?: Error;
+  failEvents?: Error;
 
   publishTask(message: TaskMessage, route: TaskRoute): Promise<void> {
     if (this.fail) return Promise.reject(this.fail);
     this.sent.push({ message, route });
     this.onPublish(message);
+    return Promise.resolve();
+  }
+
+  publishEvent(event: OutgoingEvent): Promise<void> {
+    if (this.failEvents) return Promise.reject(this.failEvents);
+    this.events.push(event);
     return Promise.resolve();
   }
 }

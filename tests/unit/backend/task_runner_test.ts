@@ -6,7 +6,7 @@ import { parseTaskRequest } from "../../../src/celery/task_options.ts";
 import { StalkError } from "../../../src/errors.ts";
 import { FakePublisher, FakeRedis, FakeRegistry, meta } from "./_fakes.ts";
 
-function setup(options: { backend?: boolean } = {}) {
+function setup(options: { backend?: boolean; sentEvents?: boolean } = {}) {
   const redis = new FakeRedis();
   const publisher = new FakePublisher();
   const registry = new FakeRegistry();
@@ -21,6 +21,8 @@ function setup(options: { backend?: boolean } = {}) {
     {
       applyTimeout: 60,
       origin: "gen1@test",
+      sendSentEvent: options.sentEvents ?? false,
+      clock: () => 41,
       now: () => Date.UTC(2024, 4, 6),
       newId: () => `id-${++ids}`,
     },
@@ -153,4 +155,36 @@ test("result without a timeout answers at once; with one it waits", async () => 
   await new Promise((resolve) => setTimeout(resolve, 0));
   redis.store("celery-task-meta-x", meta("x", "SUCCESS", "ok"));
   assert.equal((await waiting).outcome.result, "ok");
+});
+
+test("with sent events on, each task is followed by its task-sent event", async () => {
+  const { publisher, runner } = setup({ sentEvents: true });
+  await runner.send("tasks.any", request({ args: [4, 5], queue: "q1" }), {
+    checkRegistered: false,
+  });
+  assert.equal(publisher.sent.length, 1);
+  assert.equal(publisher.events.length, 1);
+  const event = publisher.events[0];
+  assert.equal(event.type, "task-sent");
+  assert.equal(event.uuid, "id-1");
+  assert.equal(event.hostname, "gen1@test");
+  assert.equal(event.clock, 41);
+  assert.equal(event.timestamp, Date.UTC(2024, 4, 6) / 1000);
+  assert.deepEqual([event.name, event.args, event.kwargs], ["tasks.any", "[4, 5]", "{}"]);
+  assert.deepEqual([event.queue, event.exchange, event.routing_key], ["q1", "", "q1"]);
+});
+
+test("with sent events off, no event is published", async () => {
+  const { publisher, runner } = setup();
+  await runner.send("tasks.any", request(), { checkRegistered: false });
+  assert.equal(publisher.sent.length, 1);
+  assert.equal(publisher.events.length, 0);
+});
+
+test("a task-sent that cannot be published does not fail the sent task", async () => {
+  const { publisher, runner } = setup({ sentEvents: true });
+  publisher.failEvents = new Error("channel closed");
+  const sent = await runner.send("tasks.any", request(), { checkRegistered: false });
+  assert.equal(sent.taskId, "id-1");
+  assert.equal(publisher.sent.length, 1);
 });

@@ -37,6 +37,9 @@ export class FakeTransport implements Transport {
   publishTask(): Promise<void> {
     return Promise.reject(new Error("the control tests publish no tasks"));
   }
+  publishEvent(): Promise<void> {
+    return Promise.reject(new Error("the control tests publish no events"));
+  }
   queueLengths(names: string[]): Promise<QueueLength[]> {
     return Promise.resolve(names.map((name) => ({ name, messages: 0, consumers: 0 })));
   }
