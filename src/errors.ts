@@ -35,17 +35,24 @@ export class StalkError extends Error {
   readonly status: number;
   /** Extra response headers, e.g. `Allow` or `WWW-Authenticate`. */
   readonly headers: Record<string, string>;
+  /** Extra members of the JSON body beside `error`, e.g. a search error's `position`. */
+  readonly details: Record<string, unknown>;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; headers?: Record<string, string> } = {},
+    options: {
+      cause?: unknown;
+      headers?: Record<string, string>;
+      details?: Record<string, unknown>;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "StalkError";
     this.code = code;
     this.status = STATUS[code];
     this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
   }
 }
 

@@ -1,8 +1,10 @@
 /**
- * Planning a task listing: resolve the exact filters to interned ids and pick the cheapest list
- * to walk, the recency list of the filter with the fewest tasks, or every task.
+ * Planning a task listing: resolve the exact filters to interned ids, bind the search, and pick
+ * the cheapest list to walk: the recency list of the filter or top-level search term with the
+ * fewest tasks, or every task.
  */
 import type { Interner } from "./intern.ts";
+import { bindSearch } from "./search_plan.ts";
 import type { RecencyLists } from "./task_index.ts";
 import { ALL } from "./task_index.ts";
 import type { TaskStore } from "./task_store.ts";
@@ -17,16 +19,18 @@ export interface QueryPlan {
   size: number;
   /** False when every slot in the list matches, so `matches` need not be called. */
   filtered: boolean;
-  /** The remaining filters and the received range. */
+  /** The remaining filters, the received range and the search. */
   matches: (slot: number) => boolean;
-  /** Every filter and the range, for walking some other list. */
+  /** Every filter, the range and the search, for walking some other list. */
   matchesAll: (slot: number) => boolean;
-  /** False when the query has no filter and no range at all. */
+  /** False when the query has no filter, no range and no search at all. */
   filteredAll: boolean;
 }
 
 /** The value of `taskname`, `workername` or `state` that means "no filter", as in Flower. */
 export const ANY = "All";
+
+type SlotTest = (slot: number) => boolean;
 
 interface Filter {
   column: Int32Array;
@@ -49,8 +53,13 @@ export function planQuery(store: TaskStore, query: TaskQuery): QueryPlan | null 
     if (ids.length === 0) return null;
     filters.push({ column, ids, lists });
   }
+  const search = query.search && !query.search.matchesAll
+    ? bindSearch(store, query.search)
+    : undefined;
+  if (search?.never) return null;
   // Walk the shortest single-value list. Values that differ only in case (rare) fall back to
-  // all tasks with a per-slot check, which is correct, only slower.
+  // all tasks with a per-slot check, which is correct, only slower. A list chosen for a search
+  // term is walked with the whole search still tested on each slot.
   let lists = index.all;
   let key = ALL;
   let size = store.size;
@@ -64,18 +73,26 @@ export function planQuery(store: TaskStore, query: TaskQuery): QueryPlan | null 
     size = length;
     chosen = filter;
   }
+  for (const narrowing of search?.narrowings ?? []) {
+    if (narrowing.size >= size) continue;
+    ({ lists, key, size } = narrowing);
+    chosen = undefined;
+  }
   const checks = filters.filter((f) => f !== chosen);
   const ranged = query.receivedStart !== undefined || query.receivedEnd !== undefined;
-  const matches = matcher(checks, ranged, query, cols.received);
-  const matchesAll = chosen ? matcher(filters, ranged, query, cols.received) : matches;
+  const test = search?.test;
+  const matches = matcher(checks, ranged, query, cols.received, test);
+  const matchesAll = checks.length < filters.length
+    ? matcher(filters, ranged, query, cols.received, test)
+    : matches;
   return {
     lists,
     key,
     size,
-    filtered: checks.length > 0 || ranged,
+    filtered: checks.length > 0 || ranged || test !== undefined,
     matches,
     matchesAll,
-    filteredAll: filters.length > 0 || ranged,
+    filteredAll: filters.length > 0 || ranged || test !== undefined,
   };
 }
 
@@ -84,16 +101,21 @@ function matcher(
   ranged: boolean,
   query: TaskQuery,
   received: Float64Array,
+  search: SlotTest | undefined,
 ): (slot: number) => boolean {
+  // The search alone is the common case of a search listing; spare each slot a wrapper.
+  if (checks.length === 0 && !ranged && search !== undefined) return search;
   const start = query.receivedStart ?? -Infinity;
   const end = query.receivedEnd ?? Infinity;
   return (slot) => {
-    for (const { column, ids } of checks) {
+    for (let c = 0; c < checks.length; c++) {
+      const { column, ids } = checks[c];
       const id = column[slot];
       if (ids.length === 1 ? id !== ids[0] : !ids.includes(id)) return false;
     }
     // Flower keeps tasks that were never received in a received range.
     const at = received[slot];
-    return !ranged || Number.isNaN(at) || (at >= start && at <= end);
+    if (ranged && !Number.isNaN(at) && (at < start || at > end)) return false;
+    return search === undefined || search(slot);
   };
 }

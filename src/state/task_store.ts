@@ -10,6 +10,7 @@
  */
 import { ChildLinks } from "./children.ts";
 import { Interner, NONE } from "./intern.ts";
+import { SearchText } from "./search_text.ts";
 import { SlotIndex } from "./slot_index.ts";
 import { NO_RETRIES, TaskColumns, type TimeField } from "./task_columns.ts";
 import { TimeZones } from "./time_zones.ts";
@@ -18,6 +19,16 @@ import type { TaskJson } from "./types.ts";
 
 /** Slots allocated before the first growth; the columns then double up to the capacity. */
 const INITIAL_SLOTS = 1024;
+
+/** Text columns substring search reads through `SearchText`. */
+export type SearchColumn =
+  | "uuid"
+  | "args"
+  | "kwargs"
+  | "result"
+  | "exception"
+  | "root_id"
+  | "parent_id";
 
 /** Celery's state for a task nobody has reported on yet. */
 export const PENDING = "PENDING";
@@ -42,6 +53,8 @@ export class TaskStore {
   readonly children = new ChildLinks();
   /** Zone maps of the two sortable time columns. */
   readonly zones: { received: TimeZones; started: TimeZones };
+  /** Folded text of the columns substring search reads, built on first search. */
+  readonly searchText: Readonly<Record<SearchColumn, SearchText>>;
 
   #slots: SlotIndex;
   #cursor = 0;
@@ -56,6 +69,16 @@ export class TaskStore {
     this.index = new TaskIndex(initial);
     this.#slots = new SlotIndex(this.cols.uuid, initial);
     this.zones = { received: new TimeZones(initial), started: new TimeZones(initial) };
+    const c = this.cols;
+    this.searchText = {
+      uuid: new SearchText(c.uuid),
+      args: new SearchText(c.args),
+      kwargs: new SearchText(c.kwargs),
+      result: new SearchText(c.result),
+      exception: new SearchText(c.exception),
+      root_id: new SearchText(c.root_id),
+      parent_id: new SearchText(c.parent_id),
+    };
   }
 
   /** Tasks held. */

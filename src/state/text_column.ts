@@ -9,15 +9,19 @@
  * copies nothing.
  */
 
-const SHIFT = 12;
+/** log2 of `CHUNK`. */
+export const SHIFT = 12;
 /** Slots per chunk. */
 export const CHUNK = 1 << SHIFT;
-const MASK = CHUNK - 1;
+/** Slot & MASK is the index inside its chunk. */
+export const MASK = CHUNK - 1;
 
 /** Strings (or `fill`) by slot. */
 export class TextColumn<T extends string | null> {
   readonly #fill: T;
   #chunks: T[][] = [];
+  // Bumped by every store into a chunk, so derived data (the search text) knows when to rebuild.
+  #versions: number[] = [];
   #length = 0;
 
   /** A column of `length` slots holding `fill`. */
@@ -39,12 +43,29 @@ export class TextColumn<T extends string | null> {
   /** Stores `value` at `slot`. */
   set(slot: number, value: T): void {
     this.#chunks[slot >>> SHIFT][slot & MASK] = value;
+    this.#versions[slot >>> SHIFT]++;
+  }
+
+  /** Chunks allocated. */
+  get chunkCount(): number {
+    return this.#chunks.length;
+  }
+
+  /** The values of chunk `index` (slots `index * CHUNK` on), read-only. */
+  chunk(index: number): readonly T[] {
+    return this.#chunks[index];
+  }
+
+  /** A number that changes whenever a slot of chunk `index` is stored into. */
+  version(index: number): number {
+    return this.#versions[index];
   }
 
   /** Makes room for slots up to `length - 1`, keeping every value. */
   grow(length: number): void {
     while (this.#length < length) {
       this.#chunks.push(new Array<T>(CHUNK).fill(this.#fill));
+      this.#versions.push(0);
       this.#length += CHUNK;
     }
   }

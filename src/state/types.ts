@@ -1,3 +1,5 @@
+import type { Search } from "../search/mod.ts";
+
 /**
  * Public shapes of the event state: what the ingest pipeline feeds in and what the HTTP layer
  * reads out. The store behind them lives in this folder.
@@ -71,6 +73,8 @@ export interface TaskQuery {
   /** Inclusive bounds on `received`, epoch seconds. */
   receivedStart?: number;
   receivedEnd?: number;
+  /** A compiled search query (`compileSearch`), combined with the filters above. */
+  search?: Search;
 }
 
 /** A worker as seen through events (`celery.events.state.Worker`). */

@@ -1,6 +1,7 @@
 /** Read routes over the event state: `/api/tasks`, `/api/task/info/<id>`, `/api/task/types`. */
 import * as v from "valibot";
-import { notFound } from "../../errors.ts";
+import { notFound, StalkError } from "../../errors.ts";
+import { compileSearch, type Search, SearchError } from "../../search/mod.ts";
 import type { TaskJson, TaskQuery, TaskSortKey } from "../../state/types.ts";
 import type { App, TaskRouteDeps } from "../deps.ts";
 import {
@@ -32,6 +33,7 @@ const ListTasksParams = v.object({
   state: optionalFilter,
   received_start: optionalMinute,
   received_end: optionalMinute,
+  search: v.optional(v.string()),
 });
 
 /** Builds the state query from validated parameters. */
@@ -47,7 +49,22 @@ function toQuery(params: v.InferOutput<typeof ListTasksParams>): TaskQuery {
     state: params.state,
     receivedStart: params.received_start,
     receivedEnd: params.received_end,
+    search: params.search === undefined ? undefined : searchOf(params.search),
   };
+}
+
+/**
+ * The compiled `search` parameter, or a 400 as Flower answers it, `{"error": "<what> at position
+ * <n>."}`, plus the position as a number.
+ */
+function searchOf(query: string): Search | undefined {
+  const search = compileSearch(query);
+  if (search instanceof SearchError) {
+    throw new StalkError("bad_request", search.describe(), {
+      details: search.position === undefined ? {} : { position: search.position },
+    });
+  }
+  return search.matchesAll ? undefined : search;
 }
 
 /**

@@ -1,0 +1,294 @@
+/**
+ * A search bound to the task store: the meaning of `matchTask` (`src/search/match_task.ts`),
+ * evaluated a chunk of 4,096 slots at a time into a byte per slot, the first time a listing walk
+ * reaches the chunk. Each term is a tight loop over one column: names, states and workers are
+ * interned, so a term on them is decided once per distinct value and a slot costs a table read;
+ * free text is found with `indexOf` in the folded chunk text (`search_text.ts`). A slot's answer
+ * is then one array read, and a page that fills early evaluates few chunks.
+ *
+ * `state:`, `name:` and `worker:` terms at the top level also name the recency list to walk.
+ */
+import type { SearchNode, Term, TextTerm } from "../search/ast.ts";
+import { fold } from "../search/fold.ts";
+import { kwargsPairs } from "../search/match_task.ts";
+import type { Search } from "../search/mod.ts";
+import type { Interner } from "./intern.ts";
+import { type HitMode, markHits } from "./search_text.ts";
+import type { RecencyLists } from "./task_index.ts";
+import { NO_RETRIES } from "./task_columns.ts";
+import type { SearchColumn, TaskStore } from "./task_store.ts";
+import { CHUNK, MASK, SHIFT } from "./text_column.ts";
+
+/** A recency list holding every match of the search (and maybe more). */
+export interface Narrowing {
+  lists: RecencyLists;
+  key: number;
+  size: number;
+}
+
+/** What the planner needs of a search. */
+export interface BoundSearch {
+  /** True for the slots that match. */
+  test: (slot: number) => boolean;
+  /** True when no held task can match (a top-level term on a value nobody has). */
+  never: boolean;
+  /** Lists that hold every match, from top-level `state:`, `name:` and `worker:` terms. */
+  narrowings: Narrowing[];
+}
+
+/** Fills `out[i]` with 1 or 0 for slot `base + i` of one chunk, i < CHUNK. */
+type ChunkEval = (chunk: number, base: number, out: Uint8Array) => void;
+
+/** Binds `search` to `store` for one query; valid while the store does not change. */
+export function bindSearch(store: TaskStore, search: Search): BoundSearch {
+  const binder = new Binder(store);
+  const node = search.node;
+  const evaluate = binder.compile(node);
+  const chunks: (Uint8Array | undefined)[] = [];
+  const test = (slot: number) => {
+    const index = slot >>> SHIFT;
+    let hits = chunks[index];
+    if (hits === undefined) {
+      hits = new Uint8Array(CHUNK);
+      evaluate(index, index << SHIFT, hits);
+      chunks[index] = hits;
+    }
+    return hits[slot & MASK] === 1;
+  };
+  const narrowings: Narrowing[] = [];
+  let never = false;
+  for (const term of node.kind === "and" ? node.children : [node]) {
+    const interned = binder.interned(term);
+    if (!interned) continue;
+    const hits = idsOf(interned.table);
+    if (hits.length === 0) never = true;
+    if (hits.length === 1) {
+      const key = hits[0];
+      narrowings.push({ lists: interned.lists, key, size: interned.lists.size(key) });
+    }
+  }
+  return { test, never, narrowings };
+}
+
+/** Relative cost of a node per slot, to run cheap conjuncts first and skip the rest. */
+function cost(node: SearchNode): number {
+  switch (node.kind) {
+    case "all":
+    case "state":
+      return 0;
+    case "text":
+      return node.field === "name" || node.field === "worker" ? 0 : 3;
+    case "compare":
+      return 1;
+    case "root":
+    case "parent":
+    case "uuid":
+      return 2;
+    case "pair":
+      return 4;
+    case "not":
+      return cost(node.child);
+    default:
+      return Math.max(...node.children.map(cost));
+  }
+}
+
+class Binder {
+  readonly #store: TaskStore;
+
+  constructor(store: TaskStore) {
+    this.#store = store;
+  }
+
+  compile(node: SearchNode): ChunkEval {
+    switch (node.kind) {
+      case "all":
+        return (_chunk, _base, out) => out.fill(1);
+      case "and":
+      case "or":
+        return this.#combine(node.kind, node.children);
+      case "not": {
+        const child = this.compile(node.child);
+        return (chunk, base, out) => {
+          child(chunk, base, out);
+          for (let i = 0; i < CHUNK; i++) out[i] ^= 1;
+        };
+      }
+      default:
+        return this.#term(node);
+    }
+  }
+
+  /** For a `state:`, `name:` or `worker:` term: which interned ids it accepts, and their lists. */
+  interned(node: SearchNode): { table: Uint8Array; lists: RecencyLists } | undefined {
+    const { index, names, states, hosts } = this.#store;
+    if (node.kind === "state") {
+      return { table: internedTable(states, (v) => v === node.value), lists: index.byState };
+    }
+    if (node.kind === "text" && (node.field === "name" || node.field === "worker")) {
+      const table = internedTable(
+        node.field === "name" ? names : hosts,
+        (v) => v.includes(node.value),
+      );
+      return { table, lists: node.field === "name" ? index.byName : index.byWorker };
+    }
+    return undefined;
+  }
+
+  #combine(kind: "and" | "or", children: SearchNode[]): ChunkEval {
+    const evals = [...children].sort((a, b) => cost(a) - cost(b)).map((c) => this.compile(c));
+    const scratch = new Uint8Array(CHUNK);
+    return (chunk, base, out) => {
+      evals[0](chunk, base, out);
+      for (let e = 1; e < evals.length; e++) {
+        // A conjunction already false everywhere (a disjunction true) needs no more reading.
+        if (kind === "and" ? out.indexOf(1) < 0 : out.indexOf(0) < 0) return;
+        scratch.fill(0);
+        evals[e](chunk, base, scratch);
+        if (kind === "and") { for (let i = 0; i < CHUNK; i++) out[i] &= scratch[i]; }
+        else for (let i = 0; i < CHUNK; i++) out[i] |= scratch[i];
+      }
+    };
+  }
+
+  #term(term: Term): ChunkEval {
+    const store = this.#store;
+    switch (term.kind) {
+      case "state":
+        return this.#interned(this.interned(term)!.table, "state");
+      case "text":
+        return this.#text(term);
+      case "uuid":
+        return this.#hits(["uuid"], term.value, "prefix");
+      case "root":
+        return this.#exactId(["uuid", "root_id"], term.id);
+      case "parent":
+        return this.#exactId(["parent_id"], term.id);
+      case "pair":
+        return this.#pair(term.pair);
+      case "compare": {
+        const { low, high, lowInclusive, highInclusive } = term;
+        const field = term.field;
+        return (_chunk, base, out) => {
+          const column = store.cols[field];
+          const end = Math.min(CHUNK, column.length - base);
+          for (let i = 0; i < end; i++) {
+            const value = column[base + i];
+            // NaN (null) fails every comparison, as a missing field must.
+            const known = field === "retries" ? value !== NO_RETRIES : true;
+            out[i] = known &&
+                (lowInclusive ? value >= low : value > low) &&
+                (highInclusive ? value <= high : value < high)
+              ? 1
+              : 0;
+          }
+        };
+      }
+    }
+  }
+
+  #text(term: TextTerm): ChunkEval {
+    const store = this.#store;
+    const value = term.value;
+    const contains = (v: string) => v.includes(value);
+    switch (term.field) {
+      case "name":
+      case "worker":
+        return this.#interned(this.interned(term)!.table, term.field);
+      case null: {
+        const names = internedTable(store.names, contains);
+        const states = internedTable(store.states, contains);
+        const hosts = internedTable(store.hosts, contains);
+        const free = this.#hits(["uuid", "args", "kwargs", "result"], value, "substring");
+        return (chunk, base, out) => {
+          free(chunk, base, out);
+          const { name, state, worker } = store.cols;
+          const end = Math.min(CHUNK, name.length - base);
+          for (let i = 0; i < end; i++) {
+            const slot = base + i;
+            out[i] |= names[name[slot] + 1] | states[state[slot] + 1] | hosts[worker[slot] + 1];
+          }
+        };
+      }
+      default:
+        return this.#hits([term.field], value, "substring");
+    }
+  }
+
+  /** Slots whose interned `column` id is accepted by `table` (indexed by id + 1; NONE is -1). */
+  #interned(table: Uint8Array, column: "name" | "state" | "worker"): ChunkEval {
+    const store = this.#store;
+    return (_chunk, base, out) => {
+      const ids = store.cols[column];
+      const end = Math.min(CHUNK, ids.length - base);
+      for (let i = 0; i < end; i++) out[i] = table[ids[base + i] + 1];
+    };
+  }
+
+  /** Slots where `term` sits in one of `columns` as `mode` says. */
+  #hits(columns: SearchColumn[], term: string, mode: HitMode): ChunkEval {
+    const text = this.#store.searchText;
+    // Most words cannot be in a uuid; its text is skipped when every id in it is canonical.
+    const hexLike = /^[0-9a-f-]*$/.test(term);
+    return (chunk, _base, out) => {
+      out.fill(0);
+      for (const column of columns) {
+        const block = text[column].block(chunk);
+        if (column === "uuid" && block.hexOnly && !hexLike) continue;
+        markHits(block, term, mode, out);
+      }
+    };
+  }
+
+  /** Slots whose id in one of `columns` is exactly `id` (folded text finds, equality decides). */
+  #exactId(columns: ("uuid" | "root_id" | "parent_id")[], id: string): ChunkEval {
+    const cols = this.#store.cols;
+    const found = this.#hits(columns, fold(id), "exact");
+    return (chunk, base, out) => {
+      found(chunk, base, out);
+      for (let i = out.indexOf(1); i >= 0; i = out.indexOf(1, i + 1)) {
+        const slot = base + i;
+        if (!columns.some((column) => cols[column].get(slot) === id)) out[i] = 0;
+      }
+    };
+  }
+
+  /**
+   * `kwargs:key=value`: the kwargs text must contain the key and the value (when they are written
+   * as is in a repr), and then the parsed pairs decide.
+   */
+  #pair(pair: string): ChunkEval {
+    const cols = this.#store.cols;
+    const eq = pair.indexOf("=");
+    const needles = [pair.slice(0, eq), pair.slice(eq + 1)].filter((t) => VERBATIM.test(t));
+    const finds = needles.map((needle) => this.#hits(["kwargs"], needle, "substring"));
+    const scratch = new Uint8Array(CHUNK);
+    return (chunk, base, out) => {
+      out.fill(1);
+      for (const find of finds) {
+        find(chunk, base, scratch);
+        for (let i = 0; i < CHUNK; i++) out[i] &= scratch[i];
+      }
+      for (let i = out.indexOf(1); i >= 0; i = out.indexOf(1, i + 1)) {
+        if (!kwargsPairs(cols.kwargs.get(base + i)).has(pair)) out[i] = 0;
+      }
+    };
+  }
+}
+
+/** Text a Python repr writes unchanged inside quotes, so it can be looked for as is. */
+const VERBATIM = /^[\w .:@/+-]+$/;
+
+/** One byte per interned id + 1 (so NONE reads index 0): 1 where the folded value is accepted. */
+function internedTable(table: Interner, accept: (folded: string) => boolean): Uint8Array {
+  const ids = new Uint8Array(table.idLimit + 1);
+  for (const id of table.ids()) if (accept(fold(table.value(id)))) ids[id + 1] = 1;
+  return ids;
+}
+
+/** The ids a table accepts. */
+function idsOf(table: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < table.length; i++) if (table[i] === 1) out.push(i - 1);
+  return out;
+}
