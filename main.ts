@@ -10,7 +10,7 @@ import { redactUrl } from "./src/celery/redact_url.ts";
 import { ConfigError, helpText, loadConfig } from "./src/config.ts";
 import { ControlClient } from "./src/control/control_client.ts";
 import { EventWaker } from "./src/control/event_waker.ts";
-import { Inspector } from "./src/control/inspector.ts";
+import { Inspector, type WorkerInfo } from "./src/control/inspector.ts";
 import { queueLengths } from "./src/control/queue_lengths.ts";
 import { WorkerControl } from "./src/control/worker_control.ts";
 import { createApp } from "./src/http/app.ts";
@@ -20,6 +20,8 @@ import { EventHub } from "./src/ingest/event_hub.ts";
 import { EventIngest } from "./src/ingest/event_ingest.ts";
 import { describeError, log, setLogLevel } from "./src/log.ts";
 import { CeleryMetrics } from "./src/metrics/celery_metrics.ts";
+import { Persister } from "./src/persist/persister.ts";
+import type { StateSnapshot } from "./src/persist/snapshot.ts";
 import { serve } from "./src/runtime.ts";
 import { LamportClock } from "./src/state/clock.ts";
 import { posixUtcOffset, prepareEvent } from "./src/state/receiver.ts";
@@ -28,6 +30,9 @@ import { VERSION } from "./src/version.ts";
 
 /** Paths served without credentials even when basic auth is on (probes carry none). */
 const PUBLIC_PATHS = new Set(["/healthcheck"]);
+
+/** Milliseconds the save at shutdown may take before Stalk exits without it. */
+const SHUTDOWN_SAVE_TIMEOUT = 20_000;
 
 function main(): void {
   let command;
@@ -72,15 +77,33 @@ function main(): void {
     process.exit(2);
   }
 
-  const state = new State({ maxTasks: config.maxTasks, maxWorkers: config.maxWorkers });
-  const clock = new LamportClock();
+  const stateOptions = { maxTasks: config.maxTasks, maxWorkers: config.maxWorkers };
+  let state = new State(stateOptions);
+  const persister = config.persistent
+    ? new Persister({ path: config.db, interval: config.stateSaveInterval })
+    : undefined;
+  let saved: StateSnapshot | undefined;
+  persister?.restore((snapshot) => {
+    // Into a fresh state, so a restore that fails half-way leaves nothing behind.
+    const restored = new State(stateOptions);
+    restored.restore(snapshot.tasks, snapshot.workers);
+    state = restored;
+    saved = snapshot;
+  });
+  const clock = new LamportClock(saved?.clock);
   const now = () => Date.now() / 1000;
   const metrics = new CeleryMetrics(state);
+  if (saved && !metrics.restore(saved.metrics)) {
+    log.info("Task runtime buckets changed since the last save: runtime histograms start empty");
+  }
   const control = new ControlClient(transport, () => clock.forward());
   const inspector = new Inspector(control, {
     timeout: config.inspectTimeout,
     workerStatus: () => state.workerStatus(),
   });
+  if (saved) inspector.restore(saved.inspector as Record<string, WorkerInfo>);
+  // The snapshot's columns are views of the whole file: let it go.
+  saved = undefined;
   const workerControl = new WorkerControl(control, inspector, {
     readOnly: config.readOnly,
     timeout: Math.max(config.inspectTimeout, 1000),
@@ -116,6 +139,15 @@ function main(): void {
     },
   });
   waker.start();
+  persister?.start({
+    copyTasks: () => state.copyTasks(),
+    extras: () => ({
+      workers: state.workerRecords(),
+      clock: clock.value,
+      metrics: metrics.image(),
+      inspector: inspector.all(),
+    }),
+  });
 
   const providers = config.basicAuth.length > 0 ? [basicAuthProvider(config.basicAuth)] : [];
   const app = createApp({
@@ -146,10 +178,12 @@ function main(): void {
     log.info(`Received ${signal}, shutting down`);
     waker.stop();
     inspector.stop();
-    await Promise.race([
+    const closing = Promise.race([
       Promise.allSettled([server.close(), transport.close(), backend?.close()]),
       new Promise((resolve) => setTimeout(resolve, 3000)),
     ]);
+    // The last save runs while the connections close; it has its own bound.
+    await Promise.allSettled([closing, persister?.close(SHUTDOWN_SAVE_TIMEOUT)]);
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

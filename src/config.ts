@@ -33,7 +33,16 @@ export interface Config {
   applyTimeout: number;
   /** Publish `task-sent` after each task Stalk sends (Celery's `task_send_sent_event`). */
   taskSendSentEvent: boolean;
+  /** `--persistent`: restore state at start-up and save it (see docs/persistence.md). */
+  persistent: boolean;
+  /** `--db`: the state file. */
+  db: string;
+  /** `--state_save_interval`: ms between saves, 0 = only at shutdown (Stalk's default 15 s). */
+  stateSaveInterval: number;
 }
+
+/** Milliseconds between saves when `--persistent` is on and no interval is given. */
+export const DEFAULT_SAVE_INTERVAL = 15_000;
 
 /** What the command line asked for: run the server, or print help or the version. */
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -148,6 +157,9 @@ const ConfigSchema = v.object({
   apply_timeout: positiveNumber(),
   broker_transport_options: jsonObject,
   task_send_sent_event: bool,
+  persistent: bool,
+  db: v.pipe(v.string(), v.trim(), v.minLength(1, "expected a file path")),
+  state_save_interval: v.optional(integer(0, 2_147_483_647)),
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -210,6 +222,15 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     default: "{}",
     help:
       "Celery's broker_transport_options as JSON (Redis: global_keyprefix, sep, priority_steps)",
+  },
+  persistent: {
+    default: "false",
+    flag: true,
+    help: "Restore tasks, workers and metrics from --db at start-up and save them",
+  },
+  db: { default: "flower", help: "State file used by --persistent" },
+  state_save_interval: {
+    help: "Milliseconds between saves with --persistent; 0 saves only at shutdown (default 15000)",
   },
 };
 
@@ -310,6 +331,9 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       applyTimeout: out.apply_timeout,
       brokerTransportOptions: out.broker_transport_options,
       taskSendSentEvent: out.task_send_sent_event,
+      persistent: out.persistent,
+      db: out.db,
+      stateSaveInterval: out.state_save_interval ?? DEFAULT_SAVE_INTERVAL,
     },
   };
 }

@@ -71,6 +71,11 @@ export class Inspector {
     return Object.fromEntries(this.#workers);
   }
 
+  /** Fills the cache from a saved copy of `all()` (before `start`, which refreshes it). */
+  restore(saved: Record<string, WorkerInfo>): void {
+    for (const [name, info] of Object.entries(saved)) this.#workers.set(name, { ...info });
+  }
+
   /** One worker's cached info. */
   get(name: string): WorkerInfo | undefined {
     return this.#workers.get(name);

@@ -25,6 +25,29 @@ export interface MetricsState {
   workerStatus(): Record<string, boolean>;
 }
 
+/** Saved series of the families that events feed (liveness is recomputed at scrape time). */
+export interface MetricsImage {
+  events: SavedSeries[];
+  prefetchTime: SavedSeries[];
+  prefetched: SavedSeries[];
+  executing: SavedSeries[];
+  runtime: { buckets: number[]; series: SavedHistogram[] };
+}
+
+/** One counter or gauge series. */
+export interface SavedSeries {
+  labels: string[];
+  value: number;
+}
+
+/** One histogram series. */
+export interface SavedHistogram {
+  labels: string[];
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
 /** Handles to the series of one (worker, task) pair. */
 interface Bundle {
   events: Map<string, Cell>;
@@ -116,6 +139,55 @@ export class CeleryMetrics {
         if (phase.received !== null && phase.started === null) bundle.prefetched.n--;
         break;
     }
+  }
+
+  /** A copy of every series fed by events. */
+  image(): MetricsImage {
+    const cells = (family: Counter | Gauge) =>
+      family.entries().map(({ labels, value }) => ({ labels: [...labels], value: value.n }));
+    return {
+      events: cells(this.events),
+      prefetchTime: cells(this.prefetchTime),
+      prefetched: cells(this.prefetched),
+      executing: cells(this.executing),
+      runtime: {
+        buckets: [...this.runtime.buckets],
+        series: this.runtime.entries().map(({ labels, value }) => ({
+          labels: [...labels],
+          counts: [...value.counts],
+          sum: value.sum,
+          count: value.count,
+        })),
+      },
+    };
+  }
+
+  /**
+   * Restores saved series into these (fresh) families. Runtime series are dropped when the
+   * buckets changed since, since their counts no longer mean the same.
+   */
+  restore(image: MetricsImage): boolean {
+    const into = (family: Counter | Gauge, saved: SavedSeries[], arity: number) => {
+      for (const { labels, value } of saved) {
+        if (labels.length === arity) family.cell(labels).n = value;
+      }
+    };
+    into(this.events, image.events, 3);
+    into(this.prefetchTime, image.prefetchTime, 2);
+    into(this.prefetched, image.prefetched, 2);
+    into(this.executing, image.executing, 1);
+    const buckets = this.runtime.buckets;
+    const same = image.runtime.buckets.length === buckets.length &&
+      image.runtime.buckets.every((bound, i) => bound === buckets[i]);
+    if (!same) return false;
+    for (const saved of image.runtime.series) {
+      if (saved.labels.length !== 2 || saved.counts.length !== buckets.length) continue;
+      const series = this.runtime.seriesFor(saved.labels);
+      series.counts = [...saved.counts];
+      series.sum = saved.sum;
+      series.count = saved.count;
+    }
+    return true;
   }
 
   /** The exposition text of every family. */

@@ -38,6 +38,11 @@ abstract class Family<T> {
     }
   }
 
+  /** Every series' labels and value, in creation order (values are live: copy before keeping). */
+  entries(): { labels: Labels; value: T }[] {
+    return [...this.series.values()];
+  }
+
   abstract render(): string;
 
   protected header(type: string): string {

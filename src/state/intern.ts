@@ -46,6 +46,16 @@ export class Interner {
     return id;
   }
 
+  /** Counts one more holder of a live `id` (a restore re-acquiring by id). */
+  retain(id: number): void {
+    this.#refs[id]++;
+  }
+
+  /** A copy of the table by id: `table[id]` is the live value, or undefined for a free id. */
+  table(): (string | undefined)[] {
+    return this.#values.slice();
+  }
+
   /** Drops one holder of `id`; the value is forgotten when none is left. */
   release(id: number): void {
     if (--this.#refs[id] > 0) return;

@@ -83,6 +83,12 @@ export class SlotIndex {
     this.#size--;
   }
 
+  /** Sizes the table for `keys` ids at once, sparing the rehashes of growing one by one. */
+  reserve(keys: number): void {
+    const buckets = bucketsFor(keys);
+    if (buckets > this.#table.length) this.#rehash(buckets);
+  }
+
   /** Makes room for slots up to `slots - 1`. */
   grow(slots: number): void {
     const hashes = new Int32Array(slots);

@@ -5,9 +5,10 @@
 import { NONE } from "./intern.ts";
 import { type EventKind, eventKind, mergeTaskEvent } from "./merge.ts";
 import { countTasks, iterateTasks, queryTasks } from "./query.ts";
+import { restoreTasks, TaskCopier, type TaskImage } from "./task_image.ts";
 import { TaskStore } from "./task_store.ts";
 import type { CeleryEvent, TaskJson, TaskQuery, WorkerJson } from "./types.ts";
-import { WorkerTable } from "./worker_table.ts";
+import { type WorkerRecord, WorkerTable } from "./worker_table.ts";
 
 /** Sizes and clock of a `State`. */
 export interface StateOptions {
@@ -125,6 +126,26 @@ export class State {
   /** Workers held. */
   get workerCount(): number {
     return this.#workers.size;
+  }
+
+  /** Starts a consistent copy of the tasks, taken in slices (see `TaskCopier`). */
+  copyTasks(): TaskCopier {
+    return new TaskCopier(this.#tasks);
+  }
+
+  /** Every worker's saved fields, least recently updated first. */
+  workerRecords(): WorkerRecord[] {
+    return this.#workers.records();
+  }
+
+  /**
+   * Fills this state, which must be empty, from a saved copy; beyond `maxTasks` and
+   * `maxWorkers` the newest are kept. Throws `ImageError` on inconsistent data, after which
+   * this state must be discarded.
+   */
+  restore(tasks: TaskImage, workers: readonly WorkerRecord[]): void {
+    restoreTasks(this.#tasks, tasks);
+    this.#workers.restore(workers);
   }
 
   #applyTask(kind: EventKind, event: CeleryEvent): void {

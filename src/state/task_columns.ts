@@ -21,6 +21,54 @@ export type TimeField =
   | "retried"
   | "revoked";
 
+/** The float columns, in file order (the persistence format lists them by these names). */
+export const F64_COLUMNS = [
+  "received",
+  "sent",
+  "started",
+  "rejected",
+  "succeeded",
+  "failed",
+  "retried",
+  "revoked",
+  "timestamp",
+  "runtime",
+  "clock",
+  "seq",
+] as const;
+
+/** The integer columns: interned ids and retries. */
+export const I32_COLUMNS = [
+  "name",
+  "state",
+  "worker",
+  "client",
+  "exchange",
+  "routing_key",
+  "retries",
+] as const;
+
+/** The free-text columns. */
+export const TEXT_COLUMNS = [
+  "uuid",
+  "args",
+  "kwargs",
+  "result",
+  "exception",
+  "traceback",
+  "eta",
+  "expires",
+  "root_id",
+  "parent_id",
+] as const;
+
+/** A float column's name. */
+export type F64Column = typeof F64_COLUMNS[number];
+/** An integer column's name. */
+export type I32Column = typeof I32_COLUMNS[number];
+/** A text column's name. */
+export type TextColumnName = typeof TEXT_COLUMNS[number];
+
 /**
  * The columns. Typed arrays are replaced on `grow`, so never keep one across an insertion; the
  * text columns grow in place.
@@ -41,6 +89,11 @@ export class TaskColumns {
   timestamp: Float64Array;
   runtime: Float64Array;
   clock: Float64Array;
+  /**
+   * Update order: the store's event sequence number at the task's last update. The recency
+   * lists follow it, and a restore rebuilds them from it.
+   */
+  seq: Float64Array;
 
   // Interned ids, NONE for null.
   name: Int32Array;
@@ -77,6 +130,7 @@ export class TaskColumns {
     this.timestamp = new Float64Array(length);
     this.runtime = new Float64Array(length);
     this.clock = new Float64Array(length);
+    this.seq = new Float64Array(length);
     this.name = new Int32Array(length);
     this.state = new Int32Array(length);
     this.worker = new Int32Array(length);
@@ -109,6 +163,7 @@ export class TaskColumns {
     this.timestamp = f64(this.timestamp, length);
     this.runtime = f64(this.runtime, length);
     this.clock = f64(this.clock, length);
+    this.seq = f64(this.seq, length);
     this.name = i32(this.name, length);
     this.state = i32(this.state, length);
     this.worker = i32(this.worker, length);
@@ -142,6 +197,7 @@ export class TaskColumns {
     this.timestamp[slot] = NaN;
     this.runtime[slot] = NaN;
     this.clock[slot] = NaN;
+    this.seq[slot] = 0;
     this.name[slot] = NONE;
     this.state[slot] = NONE;
     this.worker[slot] = NONE;
@@ -159,6 +215,22 @@ export class TaskColumns {
     this.expires.set(slot, null);
     this.root_id.set(slot, null);
     this.parent_id.set(slot, null);
+  }
+
+  /** Copies slots `start .. end-1` of every column from `from`, which has at least `end`. */
+  copyRange(from: TaskColumns, start: number, end: number): void {
+    for (const name of F64_COLUMNS) this[name].set(from[name].subarray(start, end), start);
+    for (const name of I32_COLUMNS) this[name].set(from[name].subarray(start, end), start);
+    for (const name of TEXT_COLUMNS) {
+      (this[name] as TextColumn<string | null>).copyRange(from[name], start, end);
+    }
+  }
+
+  /** Copies one slot of every column from `from`. */
+  copySlot(from: TaskColumns, slot: number): void {
+    for (const name of F64_COLUMNS) this[name][slot] = from[name][slot];
+    for (const name of I32_COLUMNS) this[name][slot] = from[name][slot];
+    for (const name of TEXT_COLUMNS) this[name].set(slot, from[name].get(slot) as never);
   }
 }
 

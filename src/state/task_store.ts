@@ -59,6 +59,10 @@ export class TaskStore {
   #slots: SlotIndex;
   #cursor = 0;
   #size = 0;
+  /** Events applied: stamped into `cols.seq` by `touch`. */
+  #seq = 0;
+  /** Slots touched since `watchChanges`, while a snapshot is being copied. */
+  #changes: number[] | undefined;
 
   /** A store for at most `capacity` tasks (at least 1). */
   constructor(capacity: number) {
@@ -121,9 +125,60 @@ export class TaskStore {
     return slot;
   }
 
+  /** The slot of the oldest task held (where the ring starts). */
+  get start(): number {
+    return this.#size < this.capacity ? 0 : this.#cursor;
+  }
+
+  /** The last update sequence number handed out. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /**
+   * Starts recording every slot touched from now on (duplicates included) into the returned
+   * array, until `unwatchChanges`. A snapshot copies the columns over many turns of the event
+   * loop and then re-copies these slots, which makes the copy exact as of its last turn.
+   */
+  watchChanges(): number[] {
+    this.#changes = [];
+    return this.#changes;
+  }
+
+  /** Stops recording touched slots. */
+  unwatchChanges(): void {
+    this.#changes = undefined;
+  }
+
+  /** Allocates columns for at least `count` slots (before a restore writes into them). */
+  reserve(count: number): void {
+    const length = Math.min(count, this.capacity);
+    if (length > this.cols.length) this.#grow(length);
+    this.#slots.reserve(length);
+  }
+
+  /**
+   * Takes slots `0 .. count-1`, written straight into the columns by a restore, as the held
+   * tasks, oldest first, and files their ids. The caller rebuilds the lists and interned
+   * references; `seq` is the last sequence number in `cols.seq`.
+   */
+  adoptRestored(count: number, seq: number): void {
+    if (this.#size !== 0) throw new Error("Cannot restore into a store that holds tasks");
+    for (let slot = 0; slot < count; slot++) {
+      const uuid = this.cols.uuid.get(slot);
+      if (this.#slots.get(uuid) !== undefined) throw new Error(`Duplicate task id '${uuid}'`);
+      this.#slots.add(slot);
+    }
+    this.#size = count;
+    this.#cursor = count === this.capacity ? 0 : count;
+    this.#seq = seq;
+  }
+
   /** Moves `slot` to the front of every list it is in: it is now the newest-updated task. */
   touch(slot: number): void {
     const { cols, index } = this;
+    cols.seq[slot] = ++this.#seq;
+    if (this.#changes !== undefined) this.#changes.push(slot);
     index.all.touch(slot, ALL, ALL);
     const name = cols.name[slot];
     if (name !== NONE) index.byName.touch(slot, name, name);
@@ -258,8 +313,7 @@ export class TaskStore {
     };
   }
 
-  #grow(): void {
-    const length = Math.min(this.capacity, this.cols.length * 2);
+  #grow(length = Math.min(this.capacity, this.cols.length * 2)): void {
     this.cols.grow(length);
     this.index.grow(length);
     this.#slots.grow(length);

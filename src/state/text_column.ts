@@ -61,6 +61,13 @@ export class TextColumn<T extends string | null> {
     return this.#versions[index];
   }
 
+  /** Copies slots `start .. end-1` from `from`, which holds at least `end` slots. */
+  copyRange(from: TextColumn<T>, start: number, end: number): void {
+    for (let slot = start; slot < end; slot++) {
+      this.#chunks[slot >>> SHIFT][slot & MASK] = from.#chunks[slot >>> SHIFT][slot & MASK];
+    }
+  }
+
   /** Makes room for slots up to `length - 1`, keeping every value. */
   grow(length: number): void {
     while (this.#length < length) {

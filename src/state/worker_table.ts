@@ -82,6 +82,9 @@ export class Worker {
   }
 }
 
+/** A worker's fields as saved and restored: the JSON without the computed `status`. */
+export type WorkerRecord = Omit<WorkerJson, "status">;
+
 /** Workers by hostname, at most `capacity`, least recently updated evicted first. */
 export class WorkerTable {
   readonly capacity: number;
@@ -108,6 +111,24 @@ export class WorkerTable {
   /** Every worker, least recently updated first. */
   all(): IterableIterator<Worker> {
     return this.#workers.values();
+  }
+
+  /** Every worker's fields, least recently updated first. */
+  records(): WorkerRecord[] {
+    return [...this.#workers.values()].map((worker) => {
+      const { status: _, ...record } = worker.toJson(0);
+      return record;
+    });
+  }
+
+  /** Adds `records` (least recently updated first) to an empty table, the newest if too many. */
+  restore(records: readonly WorkerRecord[]): void {
+    for (const record of records.slice(-this.capacity)) {
+      const worker = Object.assign(new Worker(record.hostname), record);
+      this.#workers.delete(record.hostname);
+      this.#workers.set(record.hostname, worker);
+      this.#last = worker;
+    }
   }
 
   /**

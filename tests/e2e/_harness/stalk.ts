@@ -29,8 +29,10 @@ export interface Stalk {
   pid: number;
   /** Its stdout and stderr so far. */
   output(): string;
-  /** SIGTERM, then SIGKILL after 3 s. */
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (3 s by default). */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once, as an OOM kill or a node failure would. */
+  kill(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT = 20_000;
@@ -56,8 +58,11 @@ export async function startStalk(
     port,
     pid: child.pid,
     output: child.output,
-    async stop() {
-      await child.stop(3_000);
+    async stop(graceMs = 3_000) {
+      await child.stop(graceMs);
+    },
+    async kill() {
+      await child.kill();
     },
   };
   const exited = new AbortController();

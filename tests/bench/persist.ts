@@ -1,0 +1,144 @@
+/**
+ * Persistence at scale, in process (no broker): a state filled with `--tasks` tasks through the
+ * event path (as `pipeline.ts` wires it), then
+ *
+ * - save: `Persister.save()` to a file in the temporary folder while events keep arriving a
+ *   batch per turn of the event loop; the longest gap between two turns is the longest pause the
+ *   save imposed on ingestion (and on requests, which share the loop);
+ * - restore: reading, checking and decoding the file into a fresh state, as start-up does.
+ *
+ *   deno run -A tests/bench/persist.ts --tasks 1000000      (or: bun tests/bench/persist.ts …)
+ *
+ * Prints one JSON line `{"persist": {...}}`.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { EventMessage } from "../../src/broker/transport.ts";
+import { EventIngest } from "../../src/ingest/event_ingest.ts";
+import { setLogLevel } from "../../src/log.ts";
+import { CeleryMetrics } from "../../src/metrics/celery_metrics.ts";
+import { Persister } from "../../src/persist/persister.ts";
+import { LamportClock } from "../../src/state/clock.ts";
+import { posixUtcOffset, prepareEvent } from "../../src/state/receiver.ts";
+import { State } from "../../src/state/state.ts";
+import { Flood } from "./_flood.ts";
+
+/** The figures of one run. */
+export interface PersistSample {
+  tasks: number;
+  fileMiB: number;
+  saveMs: number;
+  /** Longest gap between two ingest turns during the save. */
+  longestPauseMs: number;
+  /** Longest gap between two ingest turns with no save running, for comparison. */
+  baselinePauseMs: number;
+  eventsDuringSave: number;
+  restoreMs: number;
+  restoredTasks: number;
+}
+
+const encoder = new TextEncoder();
+
+function* messages(tasks: number, seed: number): Generator<EventMessage> {
+  for (const m of new Flood({ tasks, batched: true, seed }).messages()) {
+    yield {
+      routingKey: m.routingKey,
+      body: encoder.encode(m.body),
+      contentType: "application/json",
+    };
+  }
+}
+
+/** Runs the measurement once. */
+export async function persistRun(tasks: number): Promise<PersistSample> {
+  setLogLevel("warn");
+  const state = new State({ maxTasks: tasks, maxWorkers: 5000 });
+  const clock = new LamportClock();
+  const metrics = new CeleryMetrics(state);
+  const now = () => Date.now() / 1000;
+  const ingest = new EventIngest({
+    prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
+    apply: (event) => {
+      state.apply(event);
+      metrics.observe(event);
+    },
+  });
+  for (const message of messages(tasks, 11)) ingest.handle(message);
+
+  const dir = mkdtempSync(join(tmpdir(), "stalk-bench-persist-"));
+  const path = join(dir, "state");
+  try {
+    const persister = new Persister({ path, interval: 0 });
+    persister.start({
+      copyTasks: () => state.copyTasks(),
+      extras: () => ({
+        workers: state.workerRecords(),
+        clock: clock.value,
+        metrics: metrics.image(),
+        inspector: {},
+      }),
+    });
+    // A second flood (new tasks, so the full store evicts) arrives ten messages per turn.
+    const more = messages(tasks, 12);
+    const ingestFor = async (done: () => boolean) => {
+      let last = performance.now();
+      let longest = 0;
+      const before = ingest.counters.events;
+      while (!done()) {
+        for (let i = 0; i < 10; i++) {
+          const next = more.next();
+          if (!next.done) ingest.handle(next.value);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const at = performance.now();
+        longest = Math.max(longest, at - last);
+        last = at;
+      }
+      return { longest, events: ingest.counters.events - before };
+    };
+    const baselineUntil = performance.now() + 1000;
+    const baseline = await ingestFor(() => performance.now() > baselineUntil);
+
+    let saved = false;
+    const started = performance.now();
+    const saving = persister.save().then(() => saved = true);
+    const during = await ingestFor(() => saved);
+    await saving;
+    const saveMs = performance.now() - started;
+    if (persister.stats.saves !== 1) throw new Error("The save failed");
+
+    const restoreStart = performance.now();
+    let restoredTasks = 0;
+    const fresh = new State({ maxTasks: tasks, maxWorkers: 5000 });
+    const ok = new Persister({ path, interval: 0 }).restore((snapshot) => {
+      fresh.restore(snapshot.tasks, snapshot.workers);
+      restoredTasks = fresh.taskCount;
+    });
+    const restoreMs = performance.now() - restoreStart;
+    if (!ok) throw new Error("The restore failed");
+    return {
+      tasks: state.taskCount,
+      fileMiB: statSync(path).size / 2 ** 20,
+      saveMs,
+      longestPauseMs: during.longest,
+      baselinePauseMs: baseline.longest,
+      eventsDuringSave: during.events,
+      restoreMs,
+      restoredTasks,
+    };
+  } finally {
+    if (process.env.KEEP_STATE) console.error(path);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { tasks: { type: "string", default: "1000000" } },
+  });
+  console.log(JSON.stringify({ persist: await persistRun(Number(values.tasks)) }));
+  process.exit(0);
+}
