@@ -59,6 +59,7 @@ function main(): void {
     transport = createTransport(config.broker, {
       eventQueueTtl: config.eventQueueTtl,
       transportOptions: config.brokerTransportOptions,
+      brokerUseSsl: config.brokerUseSsl,
     });
   } catch (error) {
     process.stderr.write(

@@ -29,6 +29,8 @@ export interface Config {
   resultBackend?: string;
   /** `--broker_transport_options`: Celery's `broker_transport_options`, a JSON object. */
   brokerTransportOptions: Record<string, unknown>;
+  /** `--broker_use_ssl`: Celery's `broker_use_ssl`, `true` or a JSON object of TLS options. */
+  brokerUseSsl?: boolean | Record<string, unknown>;
   /** Seconds `POST /api/task/apply` waits for a result unless the request names a `timeout`. */
   applyTimeout: number;
   /** Publish `task-sent` after each task Stalk sends (Celery's `task_send_sent_event`). */
@@ -134,6 +136,26 @@ const jsonObject = v.pipe(
   }),
 );
 
+const brokerUseSsl = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const flag = parseBool(dataset.value);
+    if (flag !== undefined) return flag;
+    try {
+      const value: unknown = JSON.parse(dataset.value);
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        return value as Record<string, unknown>;
+      }
+    } catch {
+      // reported below
+    }
+    addIssue({
+      message: 'expected true, false or a JSON object such as {"ca_certs": "/etc/ssl/ca.pem"}',
+    });
+    return NEVER;
+  }),
+);
+
 const logLevel = v.picklist(
   ["debug", "info", "warn", "error"],
   "expected debug, info, warn or error",
@@ -160,6 +182,7 @@ const ConfigSchema = v.object({
   persistent: bool,
   db: v.pipe(v.string(), v.trim(), v.minLength(1, "expected a file path")),
   state_save_interval: v.optional(integer(0, 2_147_483_647)),
+  broker_use_ssl: v.optional(brokerUseSsl),
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -179,7 +202,7 @@ interface OptionSpec {
 export const OPTIONS: Record<OptionName, OptionSpec> = {
   broker: {
     default: "amqp://guest:guest@localhost:5672//",
-    help: "Broker URL (amqp://, amqps://, redis://, rediss://, redis+socket://)",
+    help: "Broker URL (amqp://, amqps://, redis://, rediss://, redis+socket://, sentinel://)",
     env: ["CELERY_BROKER_URL"],
   },
   port: { default: "5555", help: "HTTP port to listen on (0 picks a free one)" },
@@ -221,7 +244,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   broker_transport_options: {
     default: "{}",
     help:
-      "Celery's broker_transport_options as JSON (Redis: global_keyprefix, sep, priority_steps)",
+      "Celery's broker_transport_options as JSON (Redis: global_keyprefix, sep, priority_steps; Sentinel: master_name)",
+  },
+  broker_use_ssl: {
+    help:
+      "Celery's broker_use_ssl: true, or JSON with cert_reqs, ca_certs, certfile, keyfile (TLS to the broker)",
   },
   persistent: {
     default: "false",
@@ -334,6 +361,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       persistent: out.persistent,
       db: out.db,
       stateSaveInterval: out.state_save_interval ?? DEFAULT_SAVE_INTERVAL,
+      brokerUseSsl: out.broker_use_ssl,
     },
   };
 }

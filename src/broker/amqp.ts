@@ -3,6 +3,7 @@
  * receiver declares (`celery/events/receiver.py`): the `celeryev` topic exchange and an
  * auto-delete `celeryev.<uuid>` queue bound with `#`, consumed without acks.
  */
+import type { ConnectionOptions } from "node:tls";
 import type { AMQPChannel, AMQPClient } from "@cloudamqp/amqp-client";
 import { GuardedAmqpClient } from "./amqp_client.ts";
 import type { BrokerUrl } from "../celery/broker_url.ts";
@@ -36,6 +37,8 @@ export interface AmqpOptions {
   backoff?: BackoffOptions;
   /** AMQP heartbeat in seconds; detects dead connections. */
   heartbeat?: number;
+  /** TLS options (from `amqps://` or `broker_use_ssl`); plain TCP when absent. */
+  tls?: ConnectionOptions;
 }
 
 const EVENT_EXCHANGE = "celeryev";
@@ -47,7 +50,8 @@ export class AmqpTransport implements Transport {
   readonly kind = "amqp" as const;
   readonly #url: string;
   readonly #display: string;
-  readonly #options: Required<AmqpOptions>;
+  readonly #options: Required<Omit<AmqpOptions, "tls">>;
+  readonly #tls?: ConnectionOptions;
   /** Reused across reconnects so events buffered during a short outage are not lost. */
   readonly #eventQueue = `celeryev.${crypto.randomUUID()}`;
   /** The oid: routing key of this process's pidbox reply queue. */
@@ -72,9 +76,12 @@ export class AmqpTransport implements Transport {
       heartbeat: 30,
       ...options,
     };
-    this.#url = clientUrl(url, this.#options.heartbeat);
+    this.#tls = options.tls;
+    this.#url = clientUrl(url, this.#options.heartbeat, options.tls !== undefined);
     this.#display = redactUrl(
-      `${url.scheme}://${url.username}:x@${url.hostname}:${url.port}/${url.vhost}`,
+      `${url.scheme}${
+        options.tls && !url.tls ? "s" : ""
+      }://${url.username}:x@${url.hostname}:${url.port}/${url.vhost}`,
     );
   }
 
@@ -194,7 +201,7 @@ export class AmqpTransport implements Transport {
     const lost = (reason: string) => {
       if (generation === this.#generation) this.#lost(handlers, reason);
     };
-    const client = new GuardedAmqpClient(this.#url);
+    const client = new GuardedAmqpClient(this.#url, this.#tls);
     client.onerror = () => {};
     client.onFrameFailure = (failure) => handlers.onUndecodable?.(failure);
     client.ondisconnect = (error) => lost(describeError(error ?? "connection lost"));
@@ -314,10 +321,10 @@ export class AmqpTransport implements Transport {
 }
 
 /** The URL form amqp-client expects; `localhost` becomes 127.0.0.1 as in py-amqp. */
-function clientUrl(url: BrokerUrl, heartbeat: number): string {
+function clientUrl(url: BrokerUrl, heartbeat: number, tls: boolean): string {
   const host = url.hostname === "localhost" ? "127.0.0.1" : url.hostname;
   const auth = `${encodeURIComponent(url.username)}:${encodeURIComponent(url.password)}`;
-  const scheme = url.tls ? "amqps" : "amqp";
+  const scheme = tls ? "amqps" : "amqp";
   return `${scheme}://${auth}@${host}:${url.port}/${
     encodeURIComponent(url.vhost)
   }?heartbeat=${heartbeat}&name=stalk`;

@@ -4,12 +4,14 @@
  * PUBLISH, and replies come back on a list Stalk owns, bound in `_kombu.binding.reply.celery.pidbox`.
  * Stalk never touches `unacked`/`unacked_index` or lists it did not write.
  */
+import type { ConnectionOptions } from "node:tls";
 import { createClient } from "redis";
 import type { BrokerUrl } from "../celery/broker_url.ts";
 import { redactUrl } from "../celery/redact_url.ts";
 import {
   bindingKey,
   bindingMember,
+  controlChannels,
   decodeEnvelope,
   encodeEnvelope,
   eventPatterns,
@@ -42,6 +44,17 @@ export interface RedisOptions {
   backoff?: BackoffOptions;
   /** Seconds a BRPOP for replies blocks before looping. */
   pollSeconds?: number;
+  /** TLS options (from `rediss://` or `broker_use_ssl`); plain TCP when absent. */
+  tls?: ConnectionOptions;
+  /**
+   * Called once, on the first loss of any connection (or a failed first connect), instead of
+   * reconnecting to the same address: the Sentinel transport then finds the master again.
+   */
+  onLost?: (reason: string) => void;
+  /** How logs name the broker, instead of its URL. */
+  label?: string;
+  /** Behind Sentinel: also broadcast where kombu's Sentinel channel listens (`controlChannels`). */
+  sentinel?: boolean;
 }
 
 const EVENT_EXCHANGE = "celeryev";
@@ -49,13 +62,22 @@ const CONTROL_EXCHANGE = "celery.pidbox";
 const REPLY_EXCHANGE = "reply.celery.pidbox";
 
 /** node-redis with default modules for a parsed URL; the wrapper pins createClient's generics. */
-function newClient(url: BrokerUrl, backoff: BackoffOptions) {
-  const reconnectStrategy = (retries: number) => backoffDelay(retries, backoff);
+function newClient(
+  url: BrokerUrl,
+  backoff: BackoffOptions,
+  tls?: ConnectionOptions,
+  reconnect = true,
+) {
+  const reconnectStrategy = reconnect
+    ? (retries: number) => backoffDelay(retries, backoff)
+    : false as const;
+  const tcp = { host: url.hostname, port: url.port, reconnectStrategy };
   return createClient({
-    ...(url.socketPath ? { socket: { path: url.socketPath, reconnectStrategy } } : {
-      url: `${url.tls ? "rediss" : "redis"}://${url.hostname}:${url.port}`,
-      socket: { reconnectStrategy },
-    }),
+    socket: url.socketPath
+      ? { path: url.socketPath, reconnectStrategy }
+      : tls
+      ? { ...tcp, ...tls, tls: true as const }
+      : tcp,
     database: Number(url.vhost),
     username: url.username || undefined,
     password: url.password || undefined,
@@ -75,6 +97,9 @@ export class RedisTransport implements Transport {
   readonly #oid = crypto.randomUUID();
   /** Queues whose own binding this process has already written. */
   readonly #bound = new Set<string>();
+  readonly #tls?: ConnectionOptions;
+  readonly #sentinel: boolean;
+  #onLost?: (reason: string) => void;
   #commands?: Client;
   #subscriber?: Client;
   #blocking?: Client;
@@ -86,8 +111,12 @@ export class RedisTransport implements Transport {
     this.#naming = options.naming;
     this.#backoff = options.backoff ?? RECONNECT_BACKOFF;
     this.#poll = options.pollSeconds ?? 1;
+    this.#tls = options.tls;
+    this.#sentinel = options.sentinel ?? false;
+    this.#onLost = options.onLost;
     const where = url.socketPath ?? `${url.hostname}:${url.port}`;
-    this.#display = redactUrl(`${url.scheme}://${where}/${url.vhost}`);
+    this.#display = options.label ??
+      redactUrl(`${url.scheme}${options.tls && !url.tls ? "s" : ""}://${where}/${url.vhost}`);
   }
 
   start(handlers: TransportHandlers): void {
@@ -115,7 +144,8 @@ export class RedisTransport implements Transport {
       routingKey: "",
     });
     try {
-      await commands.publish(fanoutChannel(this.#naming, CONTROL_EXCHANGE), envelope);
+      const channels = controlChannels(this.#naming, CONTROL_EXCHANGE, this.#sentinel);
+      await Promise.all(channels.map((channel) => commands.publish(channel, envelope)));
     } catch (error) {
       throw this.#unavailable(error);
     }
@@ -238,7 +268,7 @@ export class RedisTransport implements Transport {
   }
 
   #client(role: string): Client {
-    const client = newClient(this.#url, this.#backoff);
+    const client = newClient(this.#url, this.#backoff, this.#tls, !this.#onLost);
     client.on(
       "error",
       (error: unknown) => this.#lost(`${role} connection: ${describeError(error)}`),
@@ -265,7 +295,9 @@ export class RedisTransport implements Transport {
         }
       });
     } catch (error) {
-      if (!this.#closed) log.error(`Redis broker ${this.#display}: ${describeError(error)}`);
+      if (this.#closed) return;
+      if (this.#onLost) this.#lost(describeError(error));
+      else log.error(`Redis broker ${this.#display}: ${describeError(error)}`);
       return;
     }
     void this.#pollReplies(handlers);
@@ -388,6 +420,11 @@ export class RedisTransport implements Transport {
     if (this.#status.connected && clients.every((client) => client?.isReady)) return;
     if (this.#status.connected) log.warn(`Broker ${this.#display} unavailable: ${reason}`);
     this.#setStatus(false, reason);
+    const onLost = this.#onLost;
+    if (onLost) {
+      this.#onLost = () => {};
+      onLost(reason);
+    }
   }
 
   #unavailable(cause?: unknown): StalkError {

@@ -3,6 +3,7 @@
  * of the path is dropped and the rest, percent-decoded, is the virtual host or database.
  */
 import { redactUrl } from "./redact_url.ts";
+import { parseSentinelList, type RedisNode } from "./sentinel.ts";
 
 export { redactUrl };
 
@@ -23,6 +24,8 @@ export interface BrokerUrl {
   query: URLSearchParams;
   /** Unix socket of a `redis+socket://` URL. */
   socketPath?: string;
+  /** The sentinels of a `sentinel://` URL list; the master is asked of them. */
+  sentinels?: RedisNode[];
 }
 
 const SCHEMES: Record<string, { kind: BrokerKind; port: number; tls: boolean }> = {
@@ -39,9 +42,7 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   if (!match) throw new Error(`Cannot parse broker URL '${redactUrl(text)}': no scheme`);
   const scheme = match[1].toLowerCase();
   if (scheme === "redis+socket") return parseSocketUrl(match[2]);
-  if (scheme === "sentinel") {
-    throw new Error("Redis Sentinel brokers (sentinel://) are not supported yet");
-  }
+  if (scheme === "sentinel") return parseSentinelUrl(text, match[2]);
   const known = SCHEMES[scheme];
   if (!known) throw new Error(`Unsupported broker scheme '${scheme}://'`);
   // Parse the rest with HTTP rules, as kombu does.
@@ -67,6 +68,22 @@ export function parseBrokerUrl(text: string): BrokerUrl {
     password: url.password ? decodeURIComponent(url.password) : isAmqp ? "guest" : "",
     vhost: vhost || (isAmqp ? "/" : "0"),
     query: url.searchParams,
+  };
+}
+
+/**
+ * `sentinel://[:pass@]host:26379[/db];sentinel://host2:26379`: the first URL's credentials and
+ * database are the master's, as in kombu (the sentinels' own come from `sentinel_kwargs`).
+ */
+function parseSentinelUrl(text: string, rest: string): BrokerUrl {
+  const sentinels = parseSentinelList(text);
+  const first = parseBrokerUrl(`redis://${rest.split(";")[0]}`);
+  return {
+    ...first,
+    scheme: "sentinel",
+    hostname: sentinels[0].host,
+    port: sentinels[0].port,
+    sentinels,
   };
 }
 

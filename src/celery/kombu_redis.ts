@@ -80,6 +80,23 @@ export function fanoutChannel(naming: RedisNaming, exchange: string, routingKey 
   return `${naming.globalKeyprefix}${naming.fanoutPrefix}${exchange}${suffix}`;
 }
 
+/**
+ * The channels a pidbox broadcast goes to. Behind Sentinel, kombu 5.2.4's channel never formats
+ * `{db}` in its fanout prefix (its `_get_pool` override skips it), so such workers listen on
+ * `/{db}.celery.pidbox`; a kombu that formats it listens on `/0.celery.pidbox`. Each worker
+ * subscribes to one of the two, so publishing on both reaches each worker once.
+ */
+export function controlChannels(
+  naming: RedisNaming,
+  exchange: string,
+  sentinel: boolean,
+): string[] {
+  const channel = fanoutChannel(naming, exchange);
+  if (!sentinel || !naming.fanoutPrefix.startsWith("/")) return [channel];
+  const unformatted = fanoutChannel({ ...naming, fanoutPrefix: "/{db}." }, exchange);
+  return unformatted === channel ? [channel] : [channel, unformatted];
+}
+
 /** Patterns an event monitor subscribes to: with and without the routing-key suffix. */
 export function eventPatterns(naming: RedisNaming): string[] {
   const base = `${naming.globalKeyprefix}${naming.fanoutPrefix}celeryev`;

@@ -64,6 +64,8 @@ test("a Redis database that is not a number is refused, as kombu does", () => {
   assert.throws(() => parseBrokerUrl("redis://h/abc"), /must be a number/);
 });
 
-test("sentinel URLs are refused with a message saying they are not supported yet", () => {
-  assert.throws(() => parseBrokerUrl("sentinel://h:26379/0"), /Sentinel .* not supported yet/);
+test("a single sentinel URL is a Redis broker found through that sentinel", () => {
+  const url = parseBrokerUrl("sentinel://h:26379/0");
+  assert.deepEqual([url.kind, url.hostname, url.port, url.vhost], ["redis", "h", 26379, "0"]);
+  assert.deepEqual(url.sentinels, [{ host: "h", port: 26379 }]);
 });

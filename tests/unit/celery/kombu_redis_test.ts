@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   bindingMember,
+  controlChannels,
   decodeEnvelope,
   defaultNaming,
   encodeEnvelope,
@@ -102,4 +103,15 @@ test("an envelope Stalk writes round-trips with kombu's fields", () => {
 test("something that is not an envelope is refused", () => {
   assert.throws(() => decodeEnvelope('{"nobody": 1}'), /not a kombu envelope/);
   assert.throws(() => decodeEnvelope("nope"));
+});
+
+test("behind Sentinel a broadcast also goes where kombu 5.2's Sentinel channel listens", () => {
+  const naming = defaultNaming("0");
+  assert.deepEqual(controlChannels(naming, "celery.pidbox", false), ["/0.celery.pidbox"]);
+  assert.deepEqual(controlChannels(naming, "celery.pidbox", true), [
+    "/0.celery.pidbox",
+    "/{db}.celery.pidbox",
+  ]);
+  const bare = { ...naming, fanoutPrefix: "" };
+  assert.deepEqual(controlChannels(bare, "celery.pidbox", true), ["celery.pidbox"]);
 });

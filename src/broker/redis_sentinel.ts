@@ -1,0 +1,176 @@
+/**
+ * A Redis broker behind Sentinel: the master is asked of the sentinels, a plain Redis transport
+ * talks to it, and on any loss of that transport the master is asked for again. A fail-over
+ * always ends Stalk's connections to the old master (Sentinel kills client connections when it
+ * demotes a node, and a dead master drops them), and a connection that lands on a replica fails
+ * its first write (READONLY); either way the next round finds the promoted node. A periodic
+ * check also catches a master that moved while every connection stayed up.
+ */
+import type { BrokerUrl } from "../celery/broker_url.ts";
+import type { RedisNode, SentinelConfig } from "../celery/sentinel.ts";
+import type { TaskMessage } from "../celery/task_message.ts";
+import type { OutgoingEvent } from "../celery/task_sent_event.ts";
+import type { TaskRoute } from "../celery/task_options.ts";
+import { describeError, log } from "../log.ts";
+import { RedisTransport } from "./redis.ts";
+import { findMaster } from "./sentinel_master.ts";
+import {
+  backoffDelay,
+  type BackoffOptions,
+  type ControlMessage,
+  type QueueLength,
+  type ReplyRoute,
+  type Transport,
+  type TransportHandlers,
+  type TransportStatus,
+  unavailableError,
+} from "./transport.ts";
+
+/** Options for {@linkcode SentinelTransport}. */
+export interface SentinelOptions {
+  sentinel: SentinelConfig;
+  /** A Redis transport for the master at `node`, reporting its first loss to `onLost`. */
+  connect(node: RedisNode, onLost: (reason: string) => void): RedisTransport;
+  backoff?: BackoffOptions;
+  /** Milliseconds between checks that the master has not moved; node-redis's default 10 s. */
+  checkIntervalMs?: number;
+}
+
+/** Celery's event stream, pidbox and task queues on whichever node Sentinel calls master. */
+export class SentinelTransport implements Transport {
+  readonly kind = "redis" as const;
+  readonly #options: SentinelOptions;
+  readonly #backoff: BackoffOptions;
+  readonly #name: string;
+  #handlers?: TransportHandlers;
+  #inner?: RedisTransport;
+  #master?: RedisNode;
+  #generation = 0;
+  #attempt = 0;
+  #timer?: ReturnType<typeof setTimeout>;
+  #check?: ReturnType<typeof setInterval>;
+  #closed = false;
+  #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
+
+  constructor(url: BrokerUrl, options: SentinelOptions) {
+    this.#options = options;
+    this.#backoff = options.backoff ?? { initialMs: 500, maxMs: 2_000 };
+    const sentinels = options.sentinel.sentinels.map((node) => `${node.host}:${node.port}`);
+    this.#name = `sentinel master '${options.sentinel.masterName}' (db ${url.vhost}, sentinels ${
+      sentinels.join(", ")
+    })`;
+  }
+
+  start(handlers: TransportHandlers): void {
+    this.#handlers = handlers;
+    void this.#open();
+    this.#check = setInterval(
+      () => void this.#checkMaster(),
+      this.#options.checkIntervalMs ?? 10_000,
+    );
+    // The check must not keep the process alive on its own.
+    (this.#check as { unref?: () => void }).unref?.();
+  }
+
+  status(): TransportStatus {
+    return this.#inner?.status() ?? this.#status;
+  }
+
+  publishControl(message: ControlMessage): Promise<void> {
+    return this.#current().publishControl(message);
+  }
+
+  replyRoute(): ReplyRoute {
+    return this.#current().replyRoute();
+  }
+
+  queueLengths(names: string[]): Promise<QueueLength[]> {
+    return this.#current().queueLengths(names);
+  }
+
+  publishTask(message: TaskMessage, route: TaskRoute): Promise<void> {
+    return this.#current().publishTask(message, route);
+  }
+
+  publishEvent(event: OutgoingEvent): Promise<void> {
+    return this.#current().publishEvent(event);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    clearInterval(this.#check);
+    this.#status = { connected: false, since: Date.now(), reason: "closed" };
+    const inner = this.#inner;
+    this.#inner = undefined;
+    await inner?.close();
+  }
+
+  /** One round: find the master, then connect to it. */
+  async #open(): Promise<void> {
+    if (this.#closed) return;
+    const generation = ++this.#generation;
+    let master: RedisNode;
+    try {
+      master = await findMaster(this.#options.sentinel);
+    } catch (error) {
+      this.#retry(generation, describeError(error));
+      return;
+    }
+    if (this.#closed || generation !== this.#generation) return;
+    this.#master = master;
+    log.info(`${this.#name} is ${master.host}:${master.port}`);
+    const inner = this.#options.connect(master, (reason) => this.#retry(generation, reason));
+    this.#inner = inner;
+    const handlers = this.#handlers!;
+    inner.start({
+      ...handlers,
+      onConnected: () => {
+        this.#attempt = 0;
+        handlers.onConnected?.();
+      },
+    });
+  }
+
+  /** Drops the current master's transport and asks the sentinels again after a backoff. */
+  #retry(generation: number, reason: string): void {
+    if (this.#closed || generation !== this.#generation) return;
+    // Claim the round so a second report of the same loss does nothing.
+    this.#generation++;
+    const inner = this.#inner;
+    this.#inner = undefined;
+    void inner?.close().catch(() => {});
+    const delay = backoffDelay(this.#attempt++, this.#backoff);
+    if (this.#status.connected || this.#attempt === 1 || inner) {
+      log.warn(`Broker ${this.#name} unavailable: ${reason}; asking the sentinels in ${delay} ms`);
+    }
+    this.#status = { connected: false, since: Date.now(), reason };
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#open();
+    }, delay);
+  }
+
+  /** Reconnects when the sentinels name another master than the one connected to. */
+  async #checkMaster(): Promise<void> {
+    const current = this.#master;
+    const generation = this.#generation;
+    if (this.#closed || !this.#inner || !current) return;
+    let master: RedisNode;
+    try {
+      master = await findMaster(this.#options.sentinel);
+    } catch {
+      return; // the sentinels are unsure; the connection itself decides
+    }
+    if (master.host !== current.host || master.port !== current.port) {
+      this.#retry(generation, `the master moved to ${master.host}:${master.port}`);
+    }
+  }
+
+  #current(): RedisTransport {
+    const inner = this.#inner;
+    if (!inner) throw unavailableError(this.#status);
+    return inner;
+  }
+}

@@ -1,0 +1,125 @@
+// Issue 9 §4: a Redis broker behind Sentinel. Real redis-server and redis-sentinel processes of
+// the test's own (a master, a replica, three sentinels), a real Celery worker and client on the
+// same sentinel:// URL, and a fail-over in the middle of a task stream: Stalk must follow the
+// promoted replica for events, remote control, task publishing and queue lengths.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  api,
+  brokerKind,
+  celeryClient,
+  type Stalk,
+  startStalk,
+  startWorker,
+  taskInfo,
+  waitFor,
+  waitForTaskStates,
+  type Worker,
+} from "./_harness/mod.ts";
+import {
+  redisCliAt,
+  type SentinelCluster,
+  startSentinelCluster,
+} from "./_harness/redis_servers.ts";
+
+// The cluster is the test's own, so one run of the suite is enough: the Redis one.
+const skip = brokerKind() === "redis" ? false : "Redis-only behaviour (STALK_E2E_BROKER=redis)";
+
+describe("a Redis broker behind Sentinel", { skip }, () => {
+  let cluster: SentinelCluster;
+  let stalk: Stalk;
+  let worker: Worker;
+  let options: Record<string, unknown>;
+
+  before(async () => {
+    cluster = await startSentinelCluster();
+    options = { master_name: cluster.masterName };
+    stalk = await startStalk({
+      brokerUrl: cluster.brokerUrl,
+      args: [`--broker_transport_options=${JSON.stringify(options)}`],
+    });
+    worker = await startWorker({
+      brokerUrl: cluster.brokerUrl,
+      name: "sentinel",
+      env: { STALK_E2E_TRANSPORT_OPTIONS: JSON.stringify(options) },
+    });
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await stalk?.stop();
+    await cluster?.stop();
+  });
+
+  const send = async (count: number, name = "tasks.add", args: unknown[] = [2, 3]) =>
+    (await celeryClient({
+      broker: cluster.brokerUrl,
+      transport_options: options,
+      send: Array.from({ length: count }, () => ({ name, args })),
+    })).ids;
+
+  test("follows a fail-over in the middle of a task stream", async () => {
+    const before = await send(5);
+    await waitForTaskStates(stalk.url, before, "SUCCESS");
+
+    // A stream of short tasks the worker is still working through when the master changes.
+    const stream = await send(30, "tasks.nap", [0.1]);
+    await waitFor(async () => (await taskInfo(stalk.url, stream[0]))?.state === "SUCCESS", {
+      timeout: 15_000,
+      message: "the stream to start",
+    });
+    // The master dies; the sentinels agree it is down (1 s) and promote the replica.
+    const failoverAt = Date.now() / 1000;
+    await cluster.master.process.kill();
+    await waitFor(async () => (await cluster.masterPort()) === cluster.replica.port, {
+      timeout: 30_000,
+      interval: 200,
+      message: "the sentinels to promote the replica",
+    });
+
+    // Everything sent after the fail-over goes to the new master, and Stalk sees all of it.
+    const after = await send(10);
+    await waitForTaskStates(stalk.url, after, "SUCCESS", 30_000);
+    assert.match(stalk.output(), new RegExp(`at 127\\.0\\.0\\.1:${cluster.replica.port}`));
+    // The events Stalk consumes are the new master's.
+    const subscribers = await redisCliAt(cluster.replica.port, ["PUBSUB", "NUMPAT"]);
+    assert.ok(Number(subscribers) >= 2, `pattern subscribers on the new master: ${subscribers}`);
+    // The stream went on through the fail-over, and Stalk saw the tasks that ran after it.
+    const streamed = await Promise.all(stream.map((id) => taskInfo(stalk.url, id)));
+    const later = streamed.filter((task) => (task?.succeeded ?? 0) > failoverAt);
+    assert.ok(
+      later.length > 0,
+      `stream tasks seen succeeding after the fail-over: ${later.length}`,
+    );
+  });
+
+  test("remote control, queue lengths and task publishing work on the new master", async () => {
+    await waitFor(async () => (await cluster.masterPort()) === cluster.replica.port, {
+      message: "the replica to be master (after the fail-over test)",
+    });
+    const info = await waitFor(async () => {
+      const response = await api<Record<string, unknown>>(
+        stalk.url,
+        `/api/workers?refresh=true&workername=${encodeURIComponent(worker.name)}`,
+      );
+      return response.status === 200 && response.json?.[worker.name] ? response : undefined;
+    }, { timeout: 15_000, message: "the worker to answer an inspect" });
+    assert.ok(info.json?.[worker.name]);
+
+    const lengths = await api<{ active_queues: { name: string; messages: number }[] }>(
+      stalk.url,
+      "/api/queues/length",
+    );
+    assert.equal(lengths.status, 200, lengths.text);
+    assert.ok(lengths.json?.active_queues.some((queue) => queue.name === "celery"));
+
+    const published = await api<{ "task-id": string }>(
+      stalk.url,
+      "/api/task/async-apply/tasks.add",
+      { method: "POST", body: JSON.stringify({ args: [40, 2] }) },
+    );
+    assert.equal(published.status, 200, published.text);
+    const [done] = await waitForTaskStates(stalk.url, [published.json!["task-id"]], "SUCCESS");
+    assert.equal(done.result, "42");
+  });
+});
