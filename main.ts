@@ -6,6 +6,8 @@ import process from "node:process";
 import { createResultBackend } from "./src/backend/mod.ts";
 import { TaskRunner } from "./src/backend/task_runner.ts";
 import { createTransport } from "./src/broker/mod.ts";
+import { managementFor } from "./src/broker/management_api.ts";
+import { parseBrokerUrl } from "./src/celery/broker_url.ts";
 import { redactUrl } from "./src/celery/redact_url.ts";
 import { ConfigError, helpText, loadConfig } from "./src/config.ts";
 import { ControlClient } from "./src/control/control_client.ts";
@@ -67,6 +69,8 @@ function main(): void {
     );
     process.exit(2);
   }
+
+  const management = managementFor(parseBrokerUrl(config.broker), config.brokerApi);
 
   let backend;
   try {
@@ -161,7 +165,7 @@ function main(): void {
     inspector,
     control: workerControl,
     tasks,
-    queueLengths: () => queueLengths(transport, inspector),
+    queueLengths: () => queueLengths(transport, inspector, management),
     health: () => transport.status(),
     metrics: () => metrics.render(),
   });

@@ -72,16 +72,27 @@ port_open() {
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
-# ensure_rabbitmq: RabbitMQ answering on 127.0.0.1:5672, installed and started when needed.
+# ensure_rabbitmq: RabbitMQ answering on 127.0.0.1:5672, installed and started when needed, with
+# its management plugin on :15672 (the --broker_api tests read it; Debian's package ships it).
 ensure_rabbitmq() {
   ensure_apt_packages rabbitmq-server
-  port_open 5672 && return 0
-  log "Starting RabbitMQ (rabbitmq-server -detached)"
-  rabbitmq-server -detached || true
-  local deadline=$((SECONDS + 120))
-  until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1 && port_open 5672; do
-    ((SECONDS < deadline)) || die "RabbitMQ did not start within 120 s"
-    sleep 1
+  if ! port_open 5672; then
+    log "Starting RabbitMQ (rabbitmq-server -detached)"
+    rabbitmq-server -detached || true
+    local deadline=$((SECONDS + 120))
+    until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1 && port_open 5672; do
+      ((SECONDS < deadline)) || die "RabbitMQ did not start within 120 s"
+      sleep 1
+    done
+  fi
+  port_open 15672 && return 0
+  log "Enabling the RabbitMQ management plugin"
+  rabbitmq-plugins -q enable rabbitmq_management >/dev/null ||
+    die "Cannot enable rabbitmq_management"
+  local until_up=$((SECONDS + 60))
+  until port_open 15672; do
+    ((SECONDS < until_up)) || die "The RabbitMQ management API did not open :15672 within 60 s"
+    sleep 0.5
   done
 }
 

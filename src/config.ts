@@ -41,6 +41,8 @@ export interface Config {
   db: string;
   /** `--state_save_interval`: ms between saves, 0 = only at shutdown (Stalk's default 15 s). */
   stateSaveInterval: number;
+  /** `--broker_api`: RabbitMQ's management API, e.g. `http://guest:guest@localhost:15672/api/`. */
+  brokerApi?: string;
 }
 
 /** Milliseconds between saves when `--persistent` is on and no interval is given. */
@@ -106,6 +108,17 @@ const credentials = v.pipe(
   v.transform((text) => text.split(",").map((pair) => pair.trim()).filter(Boolean)),
   v.array(v.pipe(v.string(), v.regex(/^[^:]+:.*$/, "expected user:password[,user:password…]"))),
   v.minLength(1, "expected user:password[,user:password…]"),
+);
+
+const httpUrl = v.pipe(
+  v.string(),
+  v.check((text) => {
+    try {
+      return ["http:", "https:"].includes(new URL(text.trim()).protocol);
+    } catch {
+      return false;
+    }
+  }, "expected an http:// or https:// URL such as http://guest:guest@localhost:15672/api/"),
 );
 
 const resultBackend = v.pipe(
@@ -183,6 +196,7 @@ const ConfigSchema = v.object({
   db: v.pipe(v.string(), v.trim(), v.minLength(1, "expected a file path")),
   state_save_interval: v.optional(integer(0, 2_147_483_647)),
   broker_use_ssl: v.optional(brokerUseSsl),
+  broker_api: v.optional(httpUrl),
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -236,6 +250,9 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     env: ["CELERY_RESULT_BACKEND"],
   },
   apply_timeout: { default: "60", help: "Seconds POST /api/task/apply waits for a result" },
+  broker_api: {
+    help: "RabbitMQ management API URL; /api/queues/length then answers its queue objects",
+  },
   task_send_sent_event: {
     default: "true",
     flag: true,
@@ -362,6 +379,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       db: out.db,
       stateSaveInterval: out.state_save_interval ?? DEFAULT_SAVE_INTERVAL,
       brokerUseSsl: out.broker_use_ssl,
+      brokerApi: out.broker_api?.trim() || undefined,
     },
   };
 }

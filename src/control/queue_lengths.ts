@@ -1,7 +1,13 @@
 /**
  * `GET /api/queues/length`: the queues workers consume (from their `active_queues` replies) plus
- * Celery's default `celery` queue, measured on the broker through the Transport.
+ * Celery's default `celery` queue, measured on the broker through the Transport, or, with
+ * `--broker_api` on RabbitMQ, described whole by the management API as Flower does.
  */
+import {
+  type ManagementApiOptions,
+  type ManagementQueue,
+  managementQueues,
+} from "../broker/management_api.ts";
 import type { QueueLength, Transport } from "../broker/transport.ts";
 import type { Inspector } from "./inspector.ts";
 
@@ -22,10 +28,16 @@ export function consumedQueues(inspector: Inspector): string[] {
   return [...names];
 }
 
-/** Ready-message counts of every consumed queue, in Flower's `active_queues` envelope order. */
+/**
+ * Ready-message counts of every consumed queue, in Flower's `active_queues` envelope order; the
+ * management API's queue objects instead when `management` is given.
+ */
 export async function queueLengths(
   transport: Transport,
   inspector: Inspector,
-): Promise<QueueLength[]> {
-  return await transport.queueLengths(consumedQueues(inspector));
+  management?: ManagementApiOptions,
+): Promise<QueueLength[] | ManagementQueue[]> {
+  const names = consumedQueues(inspector);
+  if (management) return await managementQueues(names, management);
+  return await transport.queueLengths(names);
 }

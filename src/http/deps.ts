@@ -5,6 +5,7 @@
  */
 import type { Hono } from "hono";
 import type { QueueLength, TransportStatus } from "../broker/transport.ts";
+import type { ManagementQueue } from "../broker/management_api.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
 import type { WorkerControl } from "../control/worker_control.ts";
 import type { TaskRunner } from "../backend/task_runner.ts";
@@ -84,7 +85,7 @@ export interface TaskRouteDeps {
 export interface WorkerRouteDeps {
   state: WorkerStatusReader;
   inspector: WorkerInfoReader;
-  queueLengths(): Promise<QueueLength[]>;
+  queueLengths(): Promise<QueueLength[] | ManagementQueue[]>;
 }
 
 /** What the control routes use. */

@@ -139,3 +139,17 @@ test("configuration errors never echo a password, whatever form it takes", () =>
     });
   }
 });
+
+test("--broker_api takes an http(s) URL, from the flag or FLOWER_BROKER_API", () => {
+  assert.equal(run([]).brokerApi, undefined);
+  assert.equal(
+    run([], { FLOWER_BROKER_API: "http://guest:guest@localhost:15672/api/" }).brokerApi,
+    "http://guest:guest@localhost:15672/api/",
+  );
+  assert.throws(
+    () => loadConfig(["--broker_api=amqp://u:hunter2@h//"], {}),
+    (error: unknown) =>
+      error instanceof ConfigError && /--broker_api: expected an http/.test(error.message) &&
+      !error.message.includes("hunter2"),
+  );
+});
