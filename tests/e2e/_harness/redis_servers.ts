@@ -33,15 +33,38 @@ export function redisCliAt(port: number, args: string[], extra: string[] = []): 
   });
 }
 
-/** Start `redis-server` with `args` in `dir`, on a free port unless `args` sets `--port 0`. */
+/** PEM files for a TLS-only server that also asks clients for a certificate of `ca`. */
+export interface RedisTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** Start `redis-server` with `args` in `dir` on a free port (its only port, TLS with `tls`). */
 export async function startRedisServer(
   dir: string,
   args: string[] = [],
+  tls?: RedisTls,
 ): Promise<RedisProcess> {
   const port = await freePort();
+  const listen = tls
+    ? [
+      "--port",
+      "0",
+      "--tls-port",
+      String(port),
+      "--tls-cert-file",
+      tls.cert,
+      "--tls-key-file",
+      tls.key,
+      "--tls-ca-cert-file",
+      tls.ca,
+      "--tls-auth-clients",
+      "yes",
+    ]
+    : ["--port", String(port)];
   const child = spawnGroup(`redis-server :${port}`, "redis-server", [
-    "--port",
-    String(port),
+    ...listen,
     "--bind",
     "127.0.0.1",
     "--save",
