@@ -13,7 +13,7 @@ import { fold } from "../search/fold.ts";
 import { kwargsPairs } from "../search/match_task.ts";
 import type { Search } from "../search/mod.ts";
 import type { Interner } from "./intern.ts";
-import { type HitMode, markHits } from "./search_text.ts";
+import { type HitMode, markFollowed, markHits } from "./search_text.ts";
 import type { RecencyLists } from "./task_index.ts";
 import { NO_RETRIES } from "./task_columns.ts";
 import type { SearchColumn, TaskStore } from "./task_store.ts";
@@ -254,20 +254,28 @@ class Binder {
   }
 
   /**
-   * `kwargs:key=value`: the kwargs text must contain the key and the value (when they are written
-   * as is in a repr), and then the parsed pairs decide.
+   * `kwargs:key=value`: the parsed pairs decide, but only for tasks whose kwargs text holds the
+   * pair as a repr writes it. Keyword names are always strings, so `'key': ` precedes the value,
+   * which is written bare (numbers, `True`, `None`) or quoted. Other texts fall back to the key.
    */
   #pair(pair: string): ChunkEval {
     const cols = this.#store.cols;
+    const text = this.#store.searchText.kwargs;
     const eq = pair.indexOf("=");
-    const needles = [pair.slice(0, eq), pair.slice(eq + 1)].filter((t) => VERBATIM.test(t));
-    const finds = needles.map((needle) => this.#hits(["kwargs"], needle, "substring"));
-    const scratch = new Uint8Array(CHUNK);
+    const key = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    // The lead leaves out the opening quote: a rare first character makes `indexOf` fast.
+    const lead = VERBATIM.test(key) ? `${key}': ` : undefined;
+    const tails = value === ""
+      ? ["none", "''", '""']
+      : VERBATIM.test(value)
+      ? [value, `'${value}'`, `"${value}"`]
+      : [""];
     return (chunk, base, out) => {
-      out.fill(1);
-      for (const find of finds) {
-        find(chunk, base, scratch);
-        for (let i = 0; i < CHUNK; i++) out[i] &= scratch[i];
+      if (lead === undefined) out.fill(1);
+      else {
+        out.fill(0);
+        markFollowed(text.block(chunk), lead, tails, out);
       }
       for (let i = out.indexOf(1); i >= 0; i = out.indexOf(1, i + 1)) {
         if (!kwargsPairs(cols.kwargs.get(base + i)).has(pair)) out[i] = 0;

@@ -14,12 +14,15 @@ import { amqpClientUrl } from "./ingest.ts";
 export interface Route {
   label: string;
   path: string;
+  /**
+   * A p99 target in ms that holds idle and under the flood (the search routes of issue #14);
+   * without it, the route's family target applies idle and the flood may double p99.
+   */
+  p99Ms?: number;
 }
 
 /** One route's figures: latency with one connection, rate with `connections`. */
-export interface RouteSample {
-  label: string;
-  path: string;
+export interface RouteSample extends Route {
   latency: WrkResult;
   throughput?: WrkResult;
 }
@@ -58,9 +61,36 @@ export async function routesFor(stalk: Stalk, held: number): Promise<Route[]> {
       path: "/api/tasks?limit=100&state=SUCCESS&sort_by=-received",
     },
     { label: `tasks offset=${deep}`, path: `/api/tasks?limit=100&offset=${deep}` },
+    ...searchRoutes(id),
     { label: "task/info/<id>", path: `/api/task/info/${id}` },
     { label: "task/types", path: "/api/task/types" },
     { label: "workers?status=true", path: "/api/workers?status=true" },
+  ];
+}
+
+/**
+ * Issue #14's search cases over the flood's tasks (`_flood.ts`): substring terms answer within
+ * 50 ms p99, exact ones (through the interned indexes) within 5 ms. The first is the worst case,
+ * a term in no task, so every block of ids, args, kwargs and results is read.
+ */
+export function searchRoutes(id: string): Route[] {
+  const search = (label: string, query: string, p99Ms: number, extra = ""): Route => ({
+    label: `search ${label}`,
+    path: `/api/tasks?limit=100&search=${encodeURIComponent(query)}${extra}`,
+    p99Ms,
+  });
+  return [
+    search("substring, no match", "zzqx-nowhere", 50),
+    search("substring common", "charged", 50),
+    search("result: none match", "result:zzqx-nowhere", 50),
+    search("exception:", "exception:upstream", 50),
+    search("kwargs:k=v", "kwargs:priority=5", 50),
+    search("uuid: prefix", `uuid:${id.slice(0, 8)}`, 50),
+    search("OR of names + NOT", "(name:tasks.add OR name:tasks.echo) -state:SUCCESS", 50),
+    search("state: (exact)", "state:FAILURE", 5),
+    search("name: (exact)", "name:app.mail.send_welcome_email", 5),
+    search("state: + sort", "state:FAILURE", 5, "&sort_by=-received"),
+    search("runtime>", "runtime>0.5 state:SUCCESS", 50),
   ];
 }
 

@@ -15,7 +15,7 @@ import type { Stalk } from "../e2e/_harness/stalk.ts";
 import { apiRun, apiUnderFlood, type RouteSample, routesFor } from "./api.ts";
 import { bareIngest, type FloodSpec, type IngestSample, stalkIngest } from "./ingest.ts";
 import { memoryRun, type MemorySample } from "./memory.ts";
-import { bunPath, type Runtime, startBenchChild } from "./_proc.ts";
+import { bunPath, procMemory, type Runtime, startBenchChild } from "./_proc.ts";
 import { gitRevision, int, machineNote, median, met, mib, ms, pct, table } from "./_report.ts";
 import type { StalkBuild } from "./_stalk.ts";
 import { startupRun, type StartupSample } from "./startup.ts";
@@ -32,6 +32,7 @@ const { values: flags } = parseArgs({
     "no-record": { type: "boolean", default: false },
     only: { type: "string", default: "startup,ingest,memory,api" },
     output: { type: "string", default: join(repoRoot, "docs", "benchmarks.md") },
+    held: { type: "string" },
   },
 });
 
@@ -62,6 +63,11 @@ const sizes = smoke
     timeoutMs: 300_000,
   };
 const runs = flags.runs ? Math.max(1, Number(flags.runs)) : sizes.runs;
+// `--held N`: memory and API with N tasks instead of a million, for a busy machine.
+if (flags.held) {
+  const held = Math.max(10, Math.floor(Number(flags.held)));
+  sizes.marks = [Math.floor(held / 10), held];
+}
 const only = new Set(flags.only.split(","));
 const FLOOD_RATE = 20_000;
 
@@ -153,16 +159,27 @@ try {
       connections: sizes.connections,
       warmUp: !smoke,
     };
+    const before = procMemory(stalk.pid).rss;
     const idle = await apiRun(stalk, routes, options);
+    // The search routes build the folded text their columns need (ids, args, kwargs, results,
+    // exceptions): what that costs is the RSS it adds.
+    const searchRss = procMemory(stalk.pid).rss - before;
     const flood = await apiUnderFlood(
       fixture,
       stalk,
       routes.slice(0, sizes.floodRoutes),
       { ...options, warmUp: false, rate: FLOOD_RATE },
     );
-    return { held, idle, flood };
+    return { held, idle, flood, searchRss };
   });
-  if (api) sections.push(apiTable(api.held, api.idle, api.flood.samples, api.flood.floodRate));
+  if (api) {
+    sections.push(apiTable(api.held, api.idle, api.flood.samples, api.flood.floodRate));
+    sections.push(
+      `RSS added by the idle API run, i.e. the search text the search routes built: ${
+        mib(api.searchRss)
+      } (${int(api.searchRss / api.held)} B per task held).`,
+    );
+  }
 } catch (error) {
   failures.push(error instanceof Error ? error.message : String(error));
 } finally {
@@ -318,13 +335,17 @@ function apiTable(
   const rows = idle.map((route) => {
     const busy = flood.find((f) => f.path === route.path);
     const ratio = busy ? busy.latency.p99 / route.latency.p99 : undefined;
-    const limit = route.path.startsWith("/api/tasks")
-      ? 10
-      : route.path.startsWith("/api/task/info")
-      ? 2
-      : undefined;
-    const ok = (limit === undefined || route.latency.p99 <= limit) &&
-      (ratio === undefined || ratio <= 2) &&
+    const fixed = route.p99Ms;
+    const limit = fixed ??
+      (route.path.startsWith("/api/tasks")
+        ? 10
+        : route.path.startsWith("/api/task/info")
+        ? 2
+        : undefined);
+    const floodOk = fixed === undefined
+      ? ratio === undefined || ratio <= 2
+      : busy === undefined || busy.latency.p99 <= fixed;
+    const ok = (limit === undefined || route.latency.p99 <= limit) && floodOk &&
       route.latency.errors === 0 && (busy?.latency.errors ?? 0) === 0;
     return [
       route.label,
@@ -335,7 +356,9 @@ function apiTable(
       busy ? ms(busy.latency.p50) : "",
       busy ? ms(busy.latency.p99) : "",
       ratio === undefined ? "" : `${ratio.toFixed(2)}×`,
-      `${limit ? `p99 ≤ ${limit} ms, ` : ""}flood ≤ 2×`,
+      fixed === undefined
+        ? `${limit ? `p99 ≤ ${limit} ms, ` : ""}flood ≤ 2×`
+        : `p99 ≤ ${fixed} ms idle and flood`,
       met(ok),
     ];
   });
