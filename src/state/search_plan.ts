@@ -17,7 +17,7 @@ import { type HitMode, markFollowed, markHits } from "./search_text.ts";
 import type { RecencyLists } from "./task_index.ts";
 import { NO_RETRIES } from "./task_columns.ts";
 import type { SearchColumn, TaskStore } from "./task_store.ts";
-import { CHUNK, MASK, SHIFT } from "./text_column.ts";
+import { CHUNK, SHIFT } from "./text_column.ts";
 
 /** A recency list holding every match of the search (and maybe more). */
 export interface Narrowing {
@@ -44,16 +44,19 @@ export function bindSearch(store: TaskStore, search: Search): BoundSearch {
   const binder = new Binder(store);
   const node = search.node;
   const evaluate = binder.compile(node);
-  const chunks: (Uint8Array | undefined)[] = [];
+  // Flat typed arrays, not an array of chunks filled newest first: that one went sparse (a
+  // dictionary), and the lookup cost more than the search.
+  const chunkCount = Math.ceil(store.cols.length / CHUNK);
+  const result = new Uint8Array(chunkCount * CHUNK);
+  const done = new Uint8Array(chunkCount);
   const test = (slot: number) => {
     const index = slot >>> SHIFT;
-    let hits = chunks[index];
-    if (hits === undefined) {
-      hits = new Uint8Array(CHUNK);
-      evaluate(index, index << SHIFT, hits);
-      chunks[index] = hits;
+    if (done[index] === 0) {
+      const base = index << SHIFT;
+      evaluate(index, base, result.subarray(base, base + CHUNK));
+      done[index] = 1;
     }
-    return hits[slot & MASK] === 1;
+    return result[slot] === 1;
   };
   const narrowings: Narrowing[] = [];
   let never = false;

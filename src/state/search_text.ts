@@ -19,7 +19,7 @@ export interface TextBlock {
   text: string;
   /** `starts[i]`: index in `text` of slot i's first character; `starts[CHUNK]` is the length. */
   starts: Int32Array;
-  /** True when every value is made of lower-case hex digits and dashes (canonical uuids). */
+  /** For task ids: true when every one is lower-case hex digits and dashes (canonical uuids). */
   hexOnly: boolean;
   /** Bytes the block holds: text (1 byte a character, 2 beyond Latin-1) and offsets. */
   bytes: number;
@@ -30,11 +30,13 @@ const HEX_ONLY = /^[\0-9a-f-]*$/;
 /** The folded blocks of one text column. */
 export class SearchText {
   readonly #column: TextColumn<string | null>;
+  readonly #ids: boolean;
   #blocks: (TextBlock | undefined)[] = [];
 
-  /** Search text over `column`. */
-  constructor(column: TextColumn<string | null>) {
+  /** Search text over `column`; `ids` when it holds task ids (then `hexOnly` is worked out). */
+  constructor(column: TextColumn<string | null>, ids = false) {
     this.#column = column;
+    this.#ids = ids;
   }
 
   /** The up-to-date block of chunk `index`. */
@@ -42,7 +44,7 @@ export class SearchText {
     const version = this.#column.version(index);
     const cached = this.#blocks[index];
     if (cached !== undefined && cached.version === version) return cached;
-    const block = build(this.#column.chunk(index), version);
+    const block = build(this.#column.chunk(index), version, this.#ids);
     this.#blocks[index] = block;
     return block;
   }
@@ -55,7 +57,7 @@ export class SearchText {
   }
 }
 
-function build(values: readonly (string | null)[], version: number): TextBlock {
+function build(values: readonly (string | null)[], version: number, ids: boolean): TextBlock {
   const starts = new Int32Array(CHUNK + 1);
   // `join` writes null as "", and one join plus one fold of the whole chunk is much cheaper than
   // a fold per value; folding keeps indexes only for ASCII, so other text is folded value by value.
@@ -75,7 +77,7 @@ function build(values: readonly (string | null)[], version: number): TextBlock {
   }
   starts[CHUNK] = at;
   const bytes = text.length * (ascii ? 1 : 2) + starts.byteLength;
-  return { version, text, starts, hexOnly: HEX_ONLY.test(text), bytes };
+  return { version, text, starts, hexOnly: ids && HEX_ONLY.test(text), bytes };
 }
 
 /** How a term must sit in a value: anywhere in it, at its start, or be all of it. */

@@ -75,7 +75,7 @@ export class TaskStore {
     this.zones = { received: new TimeZones(initial), started: new TimeZones(initial) };
     const c = this.cols;
     this.searchText = {
-      uuid: new SearchText(c.uuid),
+      uuid: new SearchText(c.uuid, true),
       args: new SearchText(c.args),
       kwargs: new SearchText(c.kwargs),
       result: new SearchText(c.result),

@@ -1,0 +1,104 @@
+/**
+ * In-process search cost at scale, without HTTP or wrk: a store of `--tasks` finished tasks with
+ * the flood's names, args, kwargs and results (or, with `--unique`, args and results that differ
+ * in every task, the worst case for the folded text), then each search case of
+ * `api.ts#searchRoutes` planned and paged (limit 100) 15 times: the first run (which builds the
+ * folded text), p50 and max; and the folded text's bytes per task.
+ *
+ *     bun tests/bench/search.ts --tasks 1000000 [--unique]
+ */
+import { parseArgs } from "node:util";
+import { compileSearch, Search } from "../../src/search/mod.ts";
+import { querySlots } from "../../src/state/query.ts";
+import { TaskStore } from "../../src/state/task_store.ts";
+import type { TaskQuery } from "../../src/state/types.ts";
+import { prng } from "./_flood.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    tasks: { type: "string", default: "1000000" },
+    unique: { type: "boolean", default: false },
+  },
+});
+const count = Number(values.tasks);
+
+const NAMES = ["tasks.add", "tasks.echo", "app.mail.send_welcome_email", "app.billing.charge"];
+const ARGS = ["(1, 2)", "('user-7781', 'welcome')", "({'invoice_id': 98123, 'amount': '1.00'},)"];
+const KWARGS = ["{}", "{'k': 3}", "{'retry': True, 'priority': 5}", "{'locale': 'en_GB'}"];
+const RESULTS = ["3", "None", "'done'", "{'ok': True, 'id': 98123, 'charged': '129.00'}"];
+
+const random = prng(14);
+const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
+const store = new TaskStore(count);
+const t0 = 1_767_225_600;
+for (let i = 0; i < count; i++) {
+  // Through JSON, so every task has strings of its own, as decoded events do.
+  const task = JSON.parse(JSON.stringify({
+    id: crypto.randomUUID(),
+    args: values.unique ? `('user-${i}', ${i * 7})` : pick(ARGS),
+    kwargs: pick(KWARGS),
+    result: values.unique ? `{'id': ${i}, 'ok': True}` : pick(RESULTS),
+  }));
+  const slot = store.create(task.id);
+  store.setName(slot, pick(NAMES));
+  store.setWorker(slot, `celery@bench-w${i % 8}`);
+  store.cols.args.set(slot, task.args);
+  store.cols.kwargs.set(slot, task.kwargs);
+  store.setTime(slot, "received", t0 + i / 1000);
+  if (random() < 0.1) {
+    store.setState(slot, "FAILURE");
+    store.cols.exception.set(slot, "ConnectionError('upstream closed the connection')");
+  } else {
+    store.setState(slot, "SUCCESS");
+    store.cols.result.set(slot, task.result);
+    store.cols.runtime[slot] = random();
+  }
+  store.touch(slot);
+}
+
+const id = store.cols.uuid.get(count - 10);
+const cases: [string, string, Partial<TaskQuery>?][] = [
+  ["substring, no match", "zzqx-nowhere"],
+  ["substring common", "charged"],
+  ["result: none match", "result:zzqx-nowhere"],
+  ["exception:", "exception:upstream"],
+  ["kwargs:k=v", "kwargs:priority=5"],
+  ["kwargs: rare pair", "kwargs:priority=6"],
+  ["uuid: prefix", `uuid:${id.slice(0, 8)}`],
+  ["root: no match", "root:nothing"],
+  ["OR of names + NOT", "(name:tasks.add OR name:tasks.echo) -state:SUCCESS"],
+  ["state: (exact)", "state:FAILURE"],
+  ["name: (exact)", "name:app.mail.send_welcome_email"],
+  ["state: + sort", "state:FAILURE", { sortBy: "received", descending: true }],
+  ["runtime>", "runtime>0.5 state:SUCCESS"],
+];
+const rows: string[] = [];
+for (const [label, text, extra] of cases) {
+  const search = compileSearch(text) as Search;
+  const times: number[] = [];
+  for (let run = 0; run < 15; run++) {
+    const start = performance.now();
+    querySlots(store, { offset: 0, descending: false, limit: 100, search, ...extra });
+    times.push(performance.now() - start);
+  }
+  const first = times[0];
+  times.sort((a, b) => a - b);
+  const f = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+  rows.push(`| ${label} | \`${text}\` | ${f(first)} | ${f(times[7])} | ${f(times[14])} |`);
+}
+let bytes = 0;
+for (const text of Object.values(store.searchText)) bytes += text.bytes;
+console.log(
+  [
+    `In-process search over ${count.toLocaleString("en")} tasks${
+      values.unique ? " (args and results unique per task)" : ""
+    }, limit 100, 15 runs:`,
+    "",
+    "| case | query | first (builds text) | p50 | max |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    `Folded search text held: ${Math.round(bytes / count)} B per task.`,
+  ].join("\n"),
+);
