@@ -3,7 +3,7 @@
  * to the broker directly with `@cloudamqp/amqp-client`, bypassing Celery entirely.
  */
 
-import { AMQPClient } from "@cloudamqp/amqp-client";
+import { AMQPClient, type Field } from "@cloudamqp/amqp-client";
 
 /** One message to publish. */
 export interface RawMessage {
@@ -13,6 +13,10 @@ export interface RawMessage {
   body: string | Uint8Array;
   /** Default `application/json`; null sends none. */
   contentType?: string | null;
+  /** Default `utf-8`; null sends none. */
+  contentEncoding?: string | null;
+  /** Message headers (on Redis, the envelope's `headers`). */
+  headers?: Record<string, Field>;
 }
 
 /**
@@ -32,8 +36,11 @@ export async function publishRaw(brokerUrl: string, messages: RawMessage[]): Pro
         : message.contentType ?? undefined;
       await channel.basicPublish(message.exchange ?? "celeryev", message.routingKey, message.body, {
         contentType,
-        contentEncoding: "utf-8",
+        contentEncoding: message.contentEncoding === undefined
+          ? "utf-8"
+          : message.contentEncoding ?? undefined,
         deliveryMode: 1,
+        headers: message.headers,
       });
     }
     await channel.close();

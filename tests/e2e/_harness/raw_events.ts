@@ -47,11 +47,12 @@ function envelope(message: RawMessage): string {
     ? new TextEncoder().encode(message.body)
     : message.body;
   const contentType = message.contentType === undefined ? "application/json" : message.contentType;
+  const encoding = message.contentEncoding === undefined ? "utf-8" : message.contentEncoding;
   return JSON.stringify({
     body: Buffer.from(bytes).toString("base64"),
-    "content-encoding": "utf-8",
+    ...(encoding === null ? {} : { "content-encoding": encoding }),
     ...(contentType === null ? {} : { "content-type": contentType }),
-    headers: { hostname: "synthetic@e2e" },
+    headers: message.headers ?? { hostname: "synthetic@e2e" },
     properties: {
       delivery_mode: 1,
       delivery_info: { exchange: "celeryev", routing_key: message.routingKey },
