@@ -43,7 +43,43 @@ export interface Config {
   stateSaveInterval: number;
   /** `--broker_api`: RabbitMQ's management API, e.g. `http://guest:guest@localhost:15672/api/`. */
   brokerApi?: string;
+  /** `--url_prefix`: serve everything under `/<prefix>/`; empty for the root. No slashes around. */
+  urlPrefix: string;
+  /** `--auto_refresh`: the workers dashboard updates itself. */
+  autoRefresh: boolean;
+  /** `--natural_time`: relative times ("3 minutes ago") on the tasks page. */
+  naturalTime: boolean;
+  /** `--tasks_columns`: the tasks page's default columns, in Flower's names and order. */
+  tasksColumns: TaskColumn[];
 }
+
+/** The columns of the tasks page, in Flower's order (`--tasks_columns=all` shows them all). */
+export const TASK_COLUMNS = [
+  "name",
+  "uuid",
+  "state",
+  "args",
+  "kwargs",
+  "result",
+  "received",
+  "started",
+  "runtime",
+  "worker",
+  "exchange",
+  "routing_key",
+  "retries",
+  "revoked",
+  "exception",
+  "expires",
+  "eta",
+] as const;
+
+/** One column of the tasks page. */
+export type TaskColumn = typeof TASK_COLUMNS[number];
+
+/** Flower's default `--tasks_columns`. */
+export const DEFAULT_TASK_COLUMNS =
+  "name,uuid,state,args,kwargs,result,received,started,runtime,worker";
 
 /** Milliseconds between saves when `--persistent` is on and no interval is given. */
 export const DEFAULT_SAVE_INTERVAL = 15_000;
@@ -169,6 +205,29 @@ const brokerUseSsl = v.pipe(
   }),
 );
 
+const PREFIX_MESSAGE = "expected a path such as flower or ops/flower";
+
+/** `--url_prefix`: slashes around it are dropped; each segment is a plain path word. */
+const urlPrefix = v.pipe(
+  v.string(),
+  v.transform((text) => text.trim().replace(/^\/+|\/+$/g, "")),
+  v.check(
+    (text) =>
+      text === "" || text.split("/").every((part) => /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/.test(part)),
+    PREFIX_MESSAGE,
+  ),
+);
+
+const tasksColumns = v.pipe(
+  v.string(),
+  v.transform((text) => text.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean)),
+  v.transform((names) => names.includes("all") ? [...TASK_COLUMNS] : names),
+  v.array(
+    v.picklist(TASK_COLUMNS, `expected 'all' or column names among ${TASK_COLUMNS.join(", ")}`),
+  ),
+  v.minLength(1, "expected at least one column name"),
+);
+
 const logLevel = v.picklist(
   ["debug", "info", "warn", "error"],
   "expected debug, info, warn or error",
@@ -197,6 +256,10 @@ const ConfigSchema = v.object({
   state_save_interval: v.optional(integer(0, 2_147_483_647)),
   broker_use_ssl: v.optional(brokerUseSsl),
   broker_api: v.optional(httpUrl),
+  url_prefix: urlPrefix,
+  auto_refresh: bool,
+  natural_time: bool,
+  tasks_columns: tasksColumns,
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -243,6 +306,21 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     default: "false",
     envOnly: true,
     help: "FLOWER_UNAUTHENTICATED_API: serve /api/* without authentication",
+  },
+  url_prefix: { default: "", help: "Serve every page and route under /<prefix>/ (behind a proxy)" },
+  auto_refresh: {
+    default: "true",
+    flag: true,
+    help: "Update the workers dashboard live",
+  },
+  natural_time: {
+    default: "false",
+    flag: true,
+    help: 'Show relative times ("3 minutes ago") on the tasks page',
+  },
+  tasks_columns: {
+    default: DEFAULT_TASK_COLUMNS,
+    help: `Default columns of the tasks page, or 'all': ${TASK_COLUMNS.join(", ")}`,
   },
   logging: { default: "info", help: "Log level: debug, info, warn or error" },
   result_backend: {
@@ -380,6 +458,10 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       stateSaveInterval: out.state_save_interval ?? DEFAULT_SAVE_INTERVAL,
       brokerUseSsl: out.broker_use_ssl,
       brokerApi: out.broker_api?.trim() || undefined,
+      urlPrefix: out.url_prefix,
+      autoRefresh: out.auto_refresh,
+      naturalTime: out.natural_time,
+      tasksColumns: out.tasks_columns,
     },
   };
 }

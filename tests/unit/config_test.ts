@@ -153,3 +153,30 @@ test("--broker_api takes an http(s) URL, from the flag or FLOWER_BROKER_API", ()
       !error.message.includes("hunter2"),
   );
 });
+
+test("the web UI options: url_prefix, auto_refresh, natural_time, tasks_columns", () => {
+  const defaults = run([]);
+  assert.equal(defaults.urlPrefix, "");
+  assert.equal(defaults.autoRefresh, true);
+  assert.equal(defaults.naturalTime, false);
+  assert.deepEqual(defaults.tasksColumns, [
+    "name",
+    "uuid",
+    "state",
+    "args",
+    "kwargs",
+    "result",
+    "received",
+    "started",
+    "runtime",
+    "worker",
+  ]);
+  assert.equal(run(["--url_prefix=/flower/"]).urlPrefix, "flower");
+  assert.equal(run([], { FLOWER_URL_PREFIX: "ops/flower" }).urlPrefix, "ops/flower");
+  assert.equal(run(["--auto_refresh=false"]).autoRefresh, false);
+  assert.equal(run(["--natural_time"]).naturalTime, true);
+  assert.deepEqual(run(["--tasks_columns=worker, name"]).tasksColumns, ["worker", "name"]);
+  assert.equal(run(["--tasks_columns=all"]).tasksColumns.length, 17);
+  assert.throws(() => loadConfig(["--tasks_columns=name,secret"], {}), /--tasks_columns/);
+  assert.throws(() => loadConfig(["--url_prefix=a/../b"], {}), /--url_prefix/);
+});
