@@ -28,6 +28,8 @@ import { serve } from "./src/runtime.ts";
 import { LamportClock } from "./src/state/clock.ts";
 import { posixUtcOffset, prepareEvent } from "./src/state/receiver.ts";
 import { State } from "./src/state/state.ts";
+import { WorkerCountTable } from "./src/state/worker_counts.ts";
+import { createWebDeps } from "./src/web/deps.ts";
 import { VERSION } from "./src/version.ts";
 
 /** Paths served without credentials even when basic auth is on (probes carry none). */
@@ -119,7 +121,9 @@ function main(): void {
     sendSentEvent: config.taskSendSentEvent,
     clock: () => clock.forward(),
   });
+  const workerCounts = new WorkerCountTable(config.maxWorkers);
   const hub = new EventHub();
+  hub.subscribe((event) => workerCounts.observe(event), { name: "worker-counts" });
   hub.subscribe((event) => metrics.observe(event), { name: "metrics" });
   hub.subscribe((event) => {
     if (event.type.startsWith("worker-")) inspector.onWorkerEvent(event.type, event.hostname);
@@ -168,6 +172,24 @@ function main(): void {
     queueLengths: () => queueLengths(transport, inspector, management),
     health: () => transport.status(),
     metrics: () => metrics.render(),
+    web: createWebDeps({
+      options: {
+        urlPrefix: config.urlPrefix,
+        autoRefresh: config.autoRefresh,
+        naturalTime: config.naturalTime,
+        tasksColumns: config.tasksColumns,
+        readOnly: config.readOnly,
+        actionsOpen: config.basicAuth.length > 0 || config.unauthenticatedApi,
+        broker: redactUrl(config.broker),
+      },
+      state,
+      counts: workerCounts,
+      inspector,
+      control: workerControl,
+      tasks,
+      queueLengths: () => queueLengths(transport, inspector),
+      health: () => transport.status(),
+    }),
   });
   const server = serve({ port: config.port, hostname: config.address }, app.fetch);
   log.info(

@@ -16,6 +16,8 @@ import { answerWrongMethods } from "./method_not_allowed.ts";
 import { registerMetricsRoute } from "./metrics.ts";
 import { permissiveCors } from "./middleware/cors.ts";
 import { errorResponse } from "./on_error.ts";
+import { withUrlPrefix } from "./url_prefix.ts";
+import { errorPage, registerWebRoutes, wantsHtml } from "../web/routes.tsx";
 
 /**
  * The largest request body accepted (task arguments), far below RabbitMQ's default
@@ -27,7 +29,11 @@ export const MAX_BODY_BYTES = 16 << 20;
 export function createApp(deps: AppDeps): App {
   const app = new Hono<AppEnv>();
 
-  app.onError(errorResponse);
+  const web = deps.web;
+  // A browser navigating gets error pages in the layout; API clients keep the JSON body.
+  app.onError((error, c) =>
+    web && wantsHtml(c) ? errorPage(c, web, error) : errorResponse(error, c)
+  );
   // Flower sends CORS headers only when no authentication is configured.
   if (!deps.auth.required) app.use("*", permissiveCors());
   // Preflights answer before the gate: browsers send them without credentials.
@@ -53,10 +59,12 @@ export function createApp(deps: AppDeps): App {
   registerWorkerRoutes(app, deps);
   registerControlRoutes(app, deps);
   registerPublishRoutes(app, deps);
+  if (web) registerWebRoutes(app, web);
   answerWrongMethods(app);
 
   app.notFound((c) => {
     throw new StalkError("not_found", `No route for ${c.req.path}`);
   });
-  return app;
+  const prefix = web?.options.urlPrefix ?? "";
+  return prefix ? withUrlPrefix(app, prefix) : app;
 }

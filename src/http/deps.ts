@@ -12,6 +12,7 @@ import type { TaskRunner } from "../backend/task_runner.ts";
 import type { TaskJson, TaskQuery } from "../state/types.ts";
 import type { AuthPolicy } from "./auth/policy.ts";
 import type { Identity } from "./auth/identity.ts";
+import type { WebDeps } from "../web/deps.ts";
 
 /** Hono's environment for Stalk: the gate puts the caller's identity on every request. */
 export interface AppEnv {
@@ -106,4 +107,6 @@ export interface AppDeps
   auth: AuthPolicy;
   state: TaskReader & WorkerStatusReader;
   control: WorkerActions;
+  /** The web UI's pages (`src/web/`); without it only the API is served. */
+  web?: WebDeps;
 }

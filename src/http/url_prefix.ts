@@ -1,0 +1,32 @@
+/**
+ * `--url_prefix`: the whole application answers under `/<prefix>/`, as behind a reverse proxy
+ * that forwards that path. Requests are handed on with the prefix removed, so routes are written
+ * once; the pages build their links with the prefix (`src/web/paths.ts`).
+ */
+import { Hono } from "hono";
+import type { App, AppEnv } from "./deps.ts";
+import { jsonResponse } from "./json.ts";
+
+/** `app` mounted under `/<prefix>`; `prefix` has no slashes around it. */
+export function withUrlPrefix(app: App, prefix: string): App {
+  const base = `/${prefix}`;
+  const outer = new Hono<AppEnv>();
+  outer.all("*", (c) => {
+    const url = new URL(c.req.url);
+    if (url.pathname === base) {
+      return c.redirect(`${base}/${url.search}`, 301);
+    }
+    // Probes keep working at the root, whatever the prefix.
+    if (url.pathname === "/healthcheck") return app.fetch(c.req.raw);
+    if (!url.pathname.startsWith(`${base}/`)) {
+      return jsonResponse(
+        c,
+        { error: `No route for ${url.pathname}: this server answers under ${base}/` },
+        404,
+      );
+    }
+    url.pathname = url.pathname.slice(base.length);
+    return app.fetch(new Request(url, c.req.raw));
+  });
+  return outer;
+}

@@ -1,0 +1,45 @@
+/** What every page component needs to know about the request it renders for. */
+import type { Context } from "hono";
+import type { TransportStatus } from "../broker/transport.ts";
+import type { WebDeps } from "./deps.ts";
+import { hasRole, type Identity } from "../http/auth/identity.ts";
+import { Paths } from "./paths.ts";
+import { csrfToken } from "./security.ts";
+
+/** One request's rendering context. */
+export interface PageContext {
+  paths: Paths;
+  /** The anti-forgery token for this caller's forms. */
+  token: string;
+  /** Whether action controls are shown: not read-only, and the API gate would let them in. */
+  canAct: boolean;
+  /** Why actions are not offered, when they are not. */
+  noActionReason?: string;
+  naturalTime: boolean;
+  autoRefresh: boolean;
+  broker: TransportStatus;
+  now: number;
+}
+
+/** Builds the context of the request `c`. */
+export function pageContext(c: Context, deps: WebDeps): PageContext {
+  const { options } = deps;
+  const identity = c.get("identity") as Identity | undefined;
+  const reason = options.readOnly
+    ? "Read-only mode: actions are disabled."
+    : !options.actionsOpen
+    ? "Actions need --basic_auth (or FLOWER_UNAUTHENTICATED_API=true), as the API does."
+    : identity && !hasRole(identity, "operator")
+    ? `'${identity.name}' may look but not act: actions need the operator role.`
+    : undefined;
+  return {
+    paths: new Paths(options.urlPrefix),
+    token: csrfToken(c, options.secret),
+    canAct: reason === undefined,
+    noActionReason: reason,
+    naturalTime: options.naturalTime,
+    autoRefresh: options.autoRefresh,
+    broker: deps.health(),
+    now: deps.now(),
+  };
+}

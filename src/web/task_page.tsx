@@ -1,0 +1,303 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * `/task/<uuid>`: every field of the task, escaped; links to parent, root and children; its
+ * timeline and its workflow; and the actions (revoke, terminate, abort). The main part is also
+ * the live stream's fragment.
+ */
+import type { TaskJson } from "../state/types.ts";
+import { ActionForm, StateBadge, Time, Value } from "./components.tsx";
+import { formatDuration } from "./format.ts";
+import { Layout } from "./layout.tsx";
+import type { PageContext } from "./page_context.ts";
+import { taskTimeline } from "./task_timeline.ts";
+import type { WorkflowNode } from "./workflow.ts";
+
+/** States after which a task will not run any more. */
+const READY = new Set(["SUCCESS", "FAILURE", "REVOKED", "REJECTED"]);
+
+/** Signals offered for terminate. */
+const SIGNALS = ["SIGTERM", "SIGKILL", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"];
+
+const TIME_FIELDS = [
+  "sent",
+  "received",
+  "started",
+  "succeeded",
+  "failed",
+  "retried",
+  "revoked",
+  "rejected",
+  "timestamp",
+] as const;
+
+/** What the task page shows besides the task. */
+export interface TaskPageData {
+  task: TaskJson;
+  workflow?: WorkflowNode;
+  /** Whether abort can be offered (a result backend is configured). */
+  canAbort: boolean;
+}
+
+function TaskLink({ id, ctx }: { id: string | null; ctx: PageContext }) {
+  if (id === null) return <span class="null">—</span>;
+  return <a class="mono" href={ctx.paths.task(id)}>{id}</a>;
+}
+
+function Fields({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
+  return (
+    <dl class="fields">
+      <dt>Name</dt>
+      <dd>{task.name ?? <span class="null">—</span>}</dd>
+      <dt>UUID</dt>
+      <dd class="mono">{task.uuid}</dd>
+      <dt>State</dt>
+      <dd>
+        <StateBadge state={task.state} />
+      </dd>
+      <dt>Arguments</dt>
+      <dd>
+        <Value text={task.args} />
+      </dd>
+      <dt>Keyword arguments</dt>
+      <dd>
+        <Value text={task.kwargs} />
+      </dd>
+      <dt>Result</dt>
+      <dd>
+        <Value text={task.result} />
+      </dd>
+      <dt>Exception</dt>
+      <dd>
+        <Value text={task.exception} />
+      </dd>
+      <dt>Traceback</dt>
+      <dd>
+        <Value text={task.traceback} />
+      </dd>
+      <dt>Worker</dt>
+      <dd>
+        {task.worker
+          ? <a href={ctx.paths.worker(task.worker)}>{task.worker}</a>
+          : <span class="null">—</span>}
+      </dd>
+      <dt>Client</dt>
+      <dd>{task.client ?? <span class="null">—</span>}</dd>
+      {TIME_FIELDS.map((field) => (
+        <>
+          <dt>{field[0].toUpperCase() + field.slice(1)}</dt>
+          <dd>
+            <Time at={task[field]} ctx={ctx} natural={false} />
+          </dd>
+        </>
+      ))}
+      <dt>Runtime</dt>
+      <dd>{task.runtime === null ? <span class="null">—</span> : formatDuration(task.runtime)}</dd>
+      <dt>Retries</dt>
+      <dd>{task.retries ?? <span class="null">—</span>}</dd>
+      <dt>ETA</dt>
+      <dd>{task.eta ?? <span class="null">—</span>}</dd>
+      <dt>Expires</dt>
+      <dd>{task.expires ?? <span class="null">—</span>}</dd>
+      <dt>Exchange</dt>
+      <dd>{task.exchange ?? <span class="null">—</span>}</dd>
+      <dt>Routing key</dt>
+      <dd>{task.routing_key ?? <span class="null">—</span>}</dd>
+      <dt>Clock</dt>
+      <dd>{task.clock ?? <span class="null">—</span>}</dd>
+      <dt>Parent</dt>
+      <dd>
+        <TaskLink id={task.parent_id} ctx={ctx} />
+      </dd>
+      <dt>Root</dt>
+      <dd>
+        <TaskLink id={task.root_id} ctx={ctx} />
+      </dd>
+      <dt>Children</dt>
+      <dd>
+        {task.children.length === 0 ? <span class="null">—</span> : task.children.map((id) => (
+          <div>
+            <TaskLink id={id} ctx={ctx} />
+          </div>
+        ))}
+      </dd>
+    </dl>
+  );
+}
+
+/** The timeline as a proportional bar and a list of steps with their durations. */
+function TimelineView({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
+  const timeline = taskTimeline(task);
+  if (timeline.points.length === 0) {
+    return <p class="timeline muted">No event has given this task a time yet.</p>;
+  }
+  const first = timeline.points[0].at;
+  const last = timeline.points[timeline.points.length - 1].at;
+  const span = Math.max(last - first, 1e-6);
+  return (
+    <div class="timeline">
+      {timeline.steps.length > 0
+        ? (
+          <svg viewBox="0 0 1000 30" preserveAspectRatio="none" role="img" aria-label="Timeline">
+            {timeline.steps.map((step) => (
+              <rect
+                class={`seg-${step.kind}`}
+                x={String(((step.from - first) / span) * 1000)}
+                y="4"
+                width={String(Math.max(2, ((step.to - step.from) / span) * 1000))}
+                height="22"
+              >
+                <title>{`${step.label}: ${formatDuration(step.to - step.from)}`}</title>
+              </rect>
+            ))}
+            {timeline.end
+              ? (
+                <rect
+                  class={timeline.end.ok ? "seg-ok" : "seg-bad"}
+                  x="994"
+                  y="0"
+                  width="6"
+                  height="30"
+                />
+              )
+              : null}
+          </svg>
+        )
+        : null}
+      <div class="steps">
+        {timeline.points.map((point) => (
+          <div>
+            <b>{point.label}</b>
+            <Time at={point.at} ctx={ctx} natural={false} />
+          </div>
+        ))}
+        {timeline.steps.map((step) => (
+          <div>
+            <b>{step.label}</b>
+            {formatDuration(step.to - step.from)}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function WorkflowTree(
+  { node, current, ctx }: { node: WorkflowNode; current: string; ctx: PageContext },
+) {
+  return (
+    <li class={node.uuid === current ? "current" : undefined}>
+      <span class="node">
+        <StateBadge state={node.state} />{" "}
+        <a href={ctx.paths.task(node.uuid)}>{node.name ?? node.uuid}</a>{" "}
+        <span class="muted mono">{node.uuid.slice(0, 8)}</span>
+        {node.retries ? <span class="muted">{` · ${node.retries} retries`}</span> : null}
+        {node.missing ? <span class="muted">· not held (evicted or never seen)</span> : null}
+      </span>
+      {node.children.length > 0
+        ? (
+          <ul>
+            {node.children.map((child) => (
+              <WorkflowTree
+                node={child}
+                current={current}
+                ctx={ctx}
+              />
+            ))}
+          </ul>
+        )
+        : null}
+      {node.truncated ? <div class="muted">{`… ${node.truncated} more not shown`}</div> : null}
+    </li>
+  );
+}
+
+function Actions({ data, ctx }: { data: TaskPageData; ctx: PageContext }) {
+  const { task } = data;
+  if (!ctx.canAct) {
+    return <p class="actions muted">{ctx.noActionReason}</p>;
+  }
+  if (READY.has(task.state)) {
+    return <p class="actions muted">{`The task is ${task.state}: nothing to stop.`}</p>;
+  }
+  const action = ctx.paths.task(task.uuid);
+  return (
+    <div class="actions">
+      <ActionForm ctx={ctx} action={action} name="revoke">
+        <button type="submit">Revoke</button>
+        <span class="muted">Workers will not run it.</span>
+      </ActionForm>
+      <ActionForm
+        ctx={ctx}
+        action={action}
+        name="terminate"
+        confirm="Terminate this task? The worker process running it gets the signal."
+      >
+        <button type="submit" class="danger">Terminate</button>
+        <select name="signal" aria-label="Signal">
+          {SIGNALS.map((signal) => <option value={signal}>{signal}</option>)}
+        </select>
+      </ActionForm>
+      {data.canAbort
+        ? (
+          <ActionForm ctx={ctx} action={action} name="abort">
+            <button type="submit">Abort</button>
+            <span class="muted">For AbortableTask, through the result backend.</span>
+          </ActionForm>
+        )
+        : null}
+    </div>
+  );
+}
+
+/** The live part of the task page. */
+export function TaskBody({ data, ctx }: { data: TaskPageData; ctx: PageContext }) {
+  const { task } = data;
+  return (
+    <div id="task" class="grid2">
+      <div class="panel">
+        <Fields task={task} ctx={ctx} />
+      </div>
+      <div>
+        <div class="panel">
+          <h3>Actions</h3>
+          <Actions data={data} ctx={ctx} />
+        </div>
+        <h2>Timeline</h2>
+        <div class="panel">
+          <TimelineView task={task} ctx={ctx} />
+        </div>
+        {data.workflow
+          ? (
+            <>
+              <h2>Workflow</h2>
+              <div class="panel">
+                <ul class="tree">
+                  <WorkflowTree node={data.workflow} current={task.uuid} ctx={ctx} />
+                </ul>
+              </div>
+            </>
+          )
+          : null}
+      </div>
+    </div>
+  );
+}
+
+/** The whole task page. */
+export function TaskPageView(
+  { data, ctx, stream }: { data: TaskPageData; ctx: PageContext; stream: string },
+) {
+  const { task } = data;
+  return (
+    <Layout ctx={ctx} title={task.name ?? task.uuid} section="tasks" stream={stream}>
+      <div class="pagehead">
+        <div>
+          <p class="eyebrow">Task</p>
+          <h1>{task.name ?? "(unknown task)"}</h1>
+          <div class="muted mono">{task.uuid}</div>
+        </div>
+      </div>
+      <TaskBody data={data} ctx={ctx} />
+    </Layout>
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * The rows of one tasks-page view, read through the same State query the API uses. A page past
+ * the middle of a sorted listing is read from the other end, so that the last page costs what
+ * the first one does instead of a top-k over the whole store.
+ */
+import type { TaskJson } from "../state/types.ts";
+import type { WebStateReader } from "./deps.ts";
+import { filterQuery, type TasksView } from "./tasks_view.ts";
+
+/** One page of tasks and how many match the view. */
+export interface TasksPage {
+  tasks: TaskJson[];
+  total: number;
+}
+
+/** Reads the page `view` asks for. */
+export function readTasksPage(state: WebStateReader, view: TasksView): TasksPage {
+  const query = filterQuery(view);
+  const total = state.countTasks(query);
+  const { offset, limit } = view;
+  if (offset >= total) return { tasks: [], total };
+  const fromEnd = total - offset - limit;
+  if (offset > total / 2 && fromEnd >= -limit) {
+    // The same rows, counted from the other end and read in reverse.
+    const size = Math.min(limit, total - offset);
+    const tasks = state.tasks({
+      ...query,
+      descending: !view.descending,
+      offset: Math.max(0, fromEnd),
+      limit: size,
+    });
+    return { tasks: tasks.reverse(), total };
+  }
+  return { tasks: state.tasks({ ...query, offset, limit }), total };
+}

@@ -1,0 +1,148 @@
+/** An in-process app with a real State, a recording fake of the control actions, and helpers. */
+import type { App } from "../../../src/http/deps.ts";
+import { createApp } from "../../../src/http/app.ts";
+import type { WorkerActions } from "../../../src/http/deps.ts";
+import { createWebDeps } from "../../../src/web/deps.ts";
+import { appDeps } from "../http/_deps.ts";
+import { State } from "../../../src/state/state.ts";
+import type { CeleryEvent } from "../../../src/state/types.ts";
+import { WorkerCountTable } from "../../../src/state/worker_counts.ts";
+import { StalkError } from "../../../src/errors.ts";
+
+/** A whole minute. */
+export const NOW = 1_700_000_040;
+
+/** One recorded control call. */
+export interface Call {
+  method: string;
+  args: unknown[];
+}
+
+/** Options of {@linkcode webApp}. */
+export interface WebAppOptions {
+  readOnly?: boolean;
+  open?: boolean;
+  basicAuth?: string[];
+  urlPrefix?: string;
+  naturalTime?: boolean;
+}
+
+/** A prepared event from worker `celery@w1`. */
+export function event(
+  type: string,
+  uuid: string,
+  fields: Record<string, unknown> = {},
+  ts = NOW,
+): CeleryEvent {
+  return {
+    type,
+    uuid,
+    hostname: "celery@w1",
+    timestamp: ts,
+    clock: 1,
+    local_received: ts,
+    ...fields,
+  };
+}
+
+/** The app over a state holding t1 (SUCCESS), t2 (STARTED, hostile args) and t3 (sent). */
+export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; state: State } {
+  const state = new State({ maxTasks: 1000, maxWorkers: 10, now: () => NOW });
+  const counts = new WorkerCountTable();
+  const apply = (e: CeleryEvent) => {
+    state.apply(e);
+    counts.observe(e);
+  };
+  apply({
+    type: "worker-online",
+    hostname: "celery@w1",
+    timestamp: NOW - 40,
+    clock: 1,
+    local_received: NOW - 40,
+    freq: 60,
+    active: 1,
+    processed: 2,
+    loadavg: [0.5, 0.25, 0.125],
+  });
+  apply(
+    event("task-received", "t1", { name: "tasks.add", args: "(1, 2)", kwargs: "{}" }, NOW - 30),
+  );
+  apply(event("task-started", "t1", {}, NOW - 29.5));
+  apply(event("task-succeeded", "t1", { result: "3", runtime: 0.5 }, NOW - 29));
+  apply(
+    event("task-received", "t2", {
+      name: "tasks.echo",
+      args: `('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>')`,
+      kwargs: "{'k': '</textarea><b>x</b>'}",
+      parent_id: "t1",
+      root_id: "t1",
+    }, NOW - 20),
+  );
+  apply(event("task-started", "t2", {}, NOW - 19));
+  apply({
+    type: "task-sent",
+    uuid: "t3",
+    name: "tasks.echo",
+    hostname: "gen1@client",
+    timestamp: NOW - 10,
+    clock: 2,
+    local_received: NOW - 10,
+  });
+  const calls: Call[] = [];
+  const record = (method: string) => (...args: unknown[]) => {
+    calls.push({ method, args });
+    return Promise.resolve({ message: `${method} done` });
+  };
+  const control = {
+    guardWrite: () => {
+      if (options.readOnly) throw new StalkError("forbidden", "Read only mode is enabled");
+    },
+    revoke: record("revoke"),
+  } as unknown as WorkerActions;
+  const base = appDeps(state, { basicAuth: options.basicAuth, open: options.open });
+  const deps = {
+    ...base,
+    control,
+    web: createWebDeps({
+      options: {
+        urlPrefix: options.urlPrefix ?? "",
+        autoRefresh: true,
+        naturalTime: options.naturalTime ?? false,
+        tasksColumns: [
+          "name",
+          "uuid",
+          "state",
+          "args",
+          "kwargs",
+          "result",
+          "received",
+          "started",
+          "runtime",
+          "worker",
+        ],
+        readOnly: options.readOnly ?? false,
+        actionsOpen: (options.basicAuth ?? []).length > 0 || (options.open ?? true),
+        broker: "amqp://guest:****@rabbit:5672//",
+      },
+      state,
+      counts,
+      inspector: base.inspector,
+      control,
+      queueLengths: () => Promise.resolve([{ name: "celery", messages: 3, consumers: 1 }]),
+      health: () => ({ connected: true, since: 0 }),
+      now: () => NOW,
+    }),
+  };
+  return { app: createApp(deps), calls, state };
+}
+
+/** Headers a browser sends when it navigates. */
+export const BROWSER = { Accept: "text/html,application/xhtml+xml" };
+
+/** The anti-forgery token of the page at `path`. */
+export async function tokenOf(app: App, path: string, headers: Record<string, string> = {}) {
+  const page = await (await app.request(path, { headers: { ...BROWSER, ...headers } })).text();
+  const match = /name="csrf" value="([^"]+)"/.exec(page);
+  if (!match) throw new Error(`No form token on ${path}`);
+  return match[1];
+}
