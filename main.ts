@@ -187,7 +187,7 @@ function main(): void {
       inspector,
       control: workerControl,
       tasks,
-      queueLengths: () => queueLengths(transport, inspector),
+      queueLengths: () => queueLengths(transport, inspector, management),
       health: () => transport.status(),
     }),
   });

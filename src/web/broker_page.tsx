@@ -1,27 +1,44 @@
 /** @jsxImportSource hono/jsx */
 /** `/broker`: the broker URL (password masked) and the queues workers consume. */
-import type { QueueLength } from "../broker/transport.ts";
+import type { BrokerQueue } from "./deps.ts";
 import { formatCount } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
 
+/** The columns: Stalk's own counts, and more when the management API answers. */
+const COLUMNS: [string, string][] = [
+  ["messages", "Messages"],
+  ["messages_unacknowledged", "Unacked"],
+  ["messages_ready", "Ready"],
+  ["consumers", "Consumers"],
+];
+
+function count(queue: BrokerQueue, field: string): string {
+  const value = (queue as unknown as Record<string, unknown>)[field];
+  return typeof value === "number" ? formatCount(value) : "N/A";
+}
+
 /** The queue table, also the live stream's fragment. */
-export function QueueTable({ queues }: { queues: QueueLength[] }) {
+export function QueueTable({ queues }: { queues: readonly BrokerQueue[] }) {
+  const idle = (queue: BrokerQueue) => {
+    const value = (queue as unknown as Record<string, unknown>).idle_since;
+    return typeof value === "string" ? value : "N/A";
+  };
   return (
     <div id="queues" class="panel scroll">
       <table>
         <thead>
           <tr>
             <th scope="col">Queue</th>
-            <th scope="col" class="num">Messages</th>
-            <th scope="col" class="num">Consumers</th>
+            {COLUMNS.map(([, label]) => <th scope="col" class="num">{label}</th>)}
+            <th scope="col">Idle since</th>
           </tr>
         </thead>
         <tbody>
           {queues.length === 0
             ? (
               <tr>
-                <td class="empty" colspan={3}>No queue data is available.</td>
+                <td class="empty" colspan={COLUMNS.length + 2}>No queue data is available.</td>
               </tr>
             )
             : queues.map((queue) => (
@@ -29,8 +46,8 @@ export function QueueTable({ queues }: { queues: QueueLength[] }) {
                 <td>
                   <b>{queue.name}</b>
                 </td>
-                <td class="num">{formatCount(queue.messages)}</td>
-                <td class="num">{formatCount(queue.consumers)}</td>
+                {COLUMNS.map(([field]) => <td class="num">{count(queue, field)}</td>)}
+                <td class="nowrap">{idle(queue)}</td>
               </tr>
             ))}
         </tbody>
@@ -44,7 +61,7 @@ export function BrokerPageView(
   { ctx, broker, queues, stream }: {
     ctx: PageContext;
     broker: string;
-    queues: QueueLength[];
+    queues: readonly BrokerQueue[];
     stream?: string;
   },
 ) {

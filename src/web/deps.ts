@@ -3,13 +3,18 @@
  * production and small fakes or a real `State` in tests.
  */
 import { randomBytes } from "node:crypto";
-import type { QueueLength, TransportStatus } from "../broker/transport.ts";
+import type { TransportStatus } from "../broker/transport.ts";
 import type { TaskColumn } from "../config.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
 import type { WorkerControl } from "../control/worker_control.ts";
 import type { TaskRunner } from "../backend/task_runner.ts";
 import type { WorkerCounts } from "../state/worker_counts.ts";
 import type { TaskJson, TaskQuery, WorkerJson } from "../state/types.ts";
+
+/** A queue as the broker page reads it: a name and whichever counts the source gives. */
+export interface BrokerQueue {
+  name: string;
+}
 
 /** What the pages read from the event state. */
 export interface WebStateReader {
@@ -80,7 +85,8 @@ export interface WebDeps {
   inspector: WebInspector;
   control: WebControl;
   tasks?: WebTaskService;
-  queueLengths(): Promise<QueueLength[]>;
+  /** Stalk's own counts, or the management API's queue objects with `--broker_api`. */
+  queueLengths(): Promise<readonly BrokerQueue[]>;
   health(): TransportStatus;
   /** Current time in epoch seconds. */
   now(): number;
