@@ -296,9 +296,10 @@ function hostileRequests(): [string, string, string?, string?][] {
     ["\u0000\u0001", "application/octet-stream"],
     ['{"a": 1}', "text/plain"],
   ];
-  for (const route of POST_ROUTES) {
+  for (const [i, route] of POST_ROUTES.entries()) {
     for (const name of names) out.push(["POST", route.replace("{}", name)]);
-    for (const [body, type] of bodies) {
+    // Every body on the publishing routes; a few on the others, which read no body.
+    for (const [body, type] of i < 3 ? bodies : bodies.slice(0, 3)) {
       out.push(["POST", route.replace("{}", "no.such.task"), body, type]);
     }
     out.push(["POST", route.replace("{}", NOBODY) + "?" + queries.join("&")]);
