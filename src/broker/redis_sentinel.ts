@@ -19,6 +19,7 @@ import {
   type BackoffOptions,
   type ControlMessage,
   type QueueLength,
+  RECONNECT_BACKOFF,
   type ReplyRoute,
   type Transport,
   type TransportHandlers,
@@ -54,7 +55,7 @@ export class SentinelTransport implements Transport {
 
   constructor(url: BrokerUrl, options: SentinelOptions) {
     this.#options = options;
-    this.#backoff = options.backoff ?? { initialMs: 500, maxMs: 2_000 };
+    this.#backoff = options.backoff ?? RECONNECT_BACKOFF;
     const sentinels = options.sentinel.sentinels.map((node) => `${node.host}:${node.port}`);
     this.#name = `sentinel master '${options.sentinel.masterName}' (db ${url.vhost}, sentinels ${
       sentinels.join(", ")
