@@ -57,6 +57,7 @@ function main(): void {
   }
   const config = command.config;
   setLogLevel(config.logLevel);
+  for (const warning of command.warnings) log.warn(warning);
 
   let transport;
   try {

@@ -1,10 +1,14 @@
 /**
- * Configuration: command-line flags and `FLOWER_*` / `CELERY_*` environment variables, read the
- * way Flower reads them (flag over environment over default) and validated by one valibot schema.
+ * Configuration: command-line flags, `flowerconfig.py` (`--conf`) and `FLOWER_*` / `CELERY_*`
+ * environment variables, read the way Flower reads them (flag over file over environment over
+ * default) and validated by one valibot schema.
  */
+import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { parseBackendUrl } from "./celery/backend_url.ts";
 import { redactUrl } from "./celery/redact_url.ts";
+import { ConfigFileError, optionText, parseConfigFile } from "./config_file.ts";
+import { OTHER_FLOWER_VARIABLES, REFUSED } from "./config_refused.ts";
 
 /** The typed, validated configuration of one Stalk process. */
 export interface Config {
@@ -85,7 +89,11 @@ export const DEFAULT_TASK_COLUMNS =
 export const DEFAULT_SAVE_INTERVAL = 15_000;
 
 /** What the command line asked for: run the server, or print help or the version. */
-export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
+/** What the command line asked for; `warnings` are logged once at start-up. */
+export type Command =
+  | { kind: "run"; config: Config; warnings: string[] }
+  | { kind: "help" }
+  | { kind: "version" };
 
 /** A bad flag, value or variable; the process exits with code 2 and this one-line message. */
 export class ConfigError extends Error {
@@ -247,6 +255,8 @@ const ConfigSchema = v.object({
   read_only: bool,
   unauthenticated_api: bool,
   logging: logLevel,
+  debug: bool,
+  conf: v.string(),
   result_backend: v.optional(resultBackend),
   apply_timeout: positiveNumber(),
   broker_transport_options: jsonObject,
@@ -323,6 +333,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     help: `Default columns of the tasks page, or 'all': ${TASK_COLUMNS.join(", ")}`,
   },
   logging: { default: "info", help: "Log level: debug, info, warn or error" },
+  debug: { default: "false", flag: true, help: "Log at debug level (as --logging=debug)" },
+  conf: {
+    default: "flowerconfig.py",
+    help: "Flower's config file of literal assignments (port = 5555); a missing default is fine",
+  },
   result_backend: {
     help: "Result backend URL (redis://, rediss://, rpc://) for the apply, result and abort routes",
     env: ["CELERY_RESULT_BACKEND"],
@@ -366,45 +381,143 @@ function isOption(name: string): name is OptionName {
   return Object.hasOwn(OPTIONS, name) && !OPTIONS[name as OptionName].envOnly;
 }
 
+/** Flag texts by option, and the refused options named on the command line. */
+interface Flags {
+  values: Partial<Record<OptionName, string>>;
+  refused: Record<string, string>;
+  wants?: string;
+}
+
 /** Splits `argv` into option texts; throws ConfigError on an unknown flag or a missing value. */
-function readFlags(
-  argv: string[],
-): { values: Partial<Record<OptionName, string>>; wants?: string } {
+function readFlags(argv: string[]): Flags {
   const values: Partial<Record<OptionName, string>> = {};
+  const refused: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument '${arg}'`);
     const eq = arg.indexOf("=");
     const name = normaliseFlag(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
-    if (VALUE_FLAGS.has(name)) return { values, wants: name };
-    if (!isOption(name)) throw new ConfigError(`unknown option '--${name}'`);
-    if (eq !== -1) {
-      values[name] = arg.slice(eq + 1);
-    } else if (OPTIONS[name].flag && (i + 1 >= argv.length || argv[i + 1].startsWith("--"))) {
-      values[name] = "true";
-    } else if (i + 1 < argv.length) {
-      values[name] = argv[++i];
-    } else {
-      throw new ConfigError(`option '--${name}' needs a value`);
-    }
+    if (VALUE_FLAGS.has(name)) return { values, refused, wants: name };
+    const known = isOption(name);
+    if (!known && !isRefused(name)) throw new ConfigError(`unknown option '--${name}'`);
+    const bare = i + 1 >= argv.length || argv[i + 1].startsWith("--");
+    let text: string;
+    if (eq !== -1) text = arg.slice(eq + 1);
+    else if ((!known || OPTIONS[name].flag) && bare) text = "true";
+    else if (!bare) text = argv[++i];
+    else throw new ConfigError(`option '--${name}' needs a value`);
+    if (known) values[name] = text;
+    else refused[name] = text;
   }
-  return { values };
+  return { values, refused };
 }
 
-/** Where an option's text came from, for error messages. */
-function sourceName(name: OptionName, fromFlag: boolean, envName?: string): string {
-  if (fromFlag) return `--${name}`;
-  return envName ?? `--${name}`;
+function isRefused(name: string): boolean {
+  return Object.hasOwn(REFUSED, name) && !Object.hasOwn(OPTIONS, name);
+}
+
+/** Refuses a recognised option that Stalk does not run, unless its value is harmless. */
+function checkRefused(name: string, text: string, where: string): void {
+  const refusal = REFUSED[name];
+  if (refusal.allows?.(text)) return;
+  throw new ConfigError(`option '--${name}' (${where}) is not supported: ${refusal.reason}`);
+}
+
+/** Reads a file; undefined when it does not exist. */
+function readTextFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw new ConfigError(`cannot read config file '${path}': ${(error as Error).message}`);
+  }
+}
+
+/** What `flowerconfig.py` sets: option texts (null: back to the default) and refused options. */
+interface FileValues {
+  values: Partial<Record<OptionName, string | null>>;
+  refused: [name: string, text: string, line: number][];
+}
+
+/** Reads and parses the config file; a missing file is an error only when it was named. */
+function readConfigFile(
+  path: string,
+  explicit: boolean,
+  readFile: (path: string) => string | undefined,
+  warnings: string[],
+): FileValues {
+  const out: FileValues = { values: {}, refused: [] };
+  const text = readFile(path);
+  if (text === undefined) {
+    if (explicit) throw new ConfigError(`cannot read config file '${path}': no such file`);
+    return out;
+  }
+  let assignments;
+  try {
+    assignments = parseConfigFile(text, path);
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new ConfigError(error.message);
+    throw error;
+  }
+  for (const { name, value, line } of assignments) {
+    const option = name.toLowerCase();
+    if (option === "conf") continue;
+    if (isOption(option)) out.values[option] = optionText(value) ?? null;
+    else if (isRefused(option)) out.refused.push([option, optionText(value) ?? "", line]);
+    else warnings.push(`${path} line ${line}: unknown option '${name}' ignored`);
+  }
+  return out;
+}
+
+/** One warning per `FLOWER_*` variable that names no option Stalk or Flower knows. */
+function unknownVariables(env: Record<string, string | undefined>): string[] {
+  const known = new Set(
+    [...Object.keys(OPTIONS), ...Object.keys(REFUSED)].map((name) =>
+      `FLOWER_${name.toUpperCase()}`
+    ),
+  );
+  const out: string[] = [];
+  for (const key of Object.keys(env).sort()) {
+    if (!key.startsWith("FLOWER_") || known.has(key)) continue;
+    const other = OTHER_FLOWER_VARIABLES[key];
+    out.push(
+      other
+        ? `Environment variable ${key} is ignored: ${other}`
+        : `Unknown environment variable ${key} ignored: Stalk has no option '--${
+          key.slice("FLOWER_".length).toLowerCase()
+        }'`,
+    );
+  }
+  return out;
 }
 
 /**
- * Reads the command line and environment into a Command. Throws ConfigError, whose message
- * names the offending flag or variable, on any bad input.
+ * Reads the command line, the config file and the environment into a Command, with Flower's
+ * precedence: defaults < environment < `--conf` file < flags. Throws ConfigError, whose message
+ * names the offending flag, variable or file line, on any bad input.
  */
-export function loadConfig(argv: string[], env: Record<string, string | undefined>): Command {
-  const { values: flags, wants } = readFlags(argv);
+export function loadConfig(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string | undefined = readTextFile,
+): Command {
+  const { values: flags, refused: refusedFlags, wants } = readFlags(argv);
   if (wants === "help") return { kind: "help" };
   if (wants === "version") return { kind: "version" };
+
+  const warnings = unknownVariables(env);
+  const named = flags.conf ?? (env.FLOWER_CONF || undefined);
+  const confPath = named ?? OPTIONS.conf.default!;
+  const file = readConfigFile(confPath, named !== undefined, readFile, warnings);
+
+  for (const [name, text] of Object.entries(refusedFlags)) checkRefused(name, text, "flag");
+  for (const [name, text, line] of file.refused) {
+    checkRefused(name, text, `${confPath} line ${line}`);
+  }
+  for (const name of Object.keys(REFUSED)) {
+    const key = `FLOWER_${name.toUpperCase()}`;
+    if (isRefused(name) && env[key]) checkRefused(name, env[key]!, key);
+  }
 
   const raw: Record<string, string | undefined> = {};
   const origin: Record<string, string> = {};
@@ -412,9 +525,14 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     const spec = OPTIONS[name];
     const envNames = [`FLOWER_${name.toUpperCase()}`, ...(spec.env ?? [])];
     const envName = envNames.find((key) => env[key] !== undefined && env[key] !== "");
+    const fromFile = file.values[name];
     if (flags[name] !== undefined) {
       raw[name] = flags[name];
-      origin[name] = sourceName(name, true);
+      origin[name] = `--${name}`;
+    } else if (fromFile !== undefined) {
+      // `None` in the file puts the option back to its default, over the environment.
+      raw[name] = fromFile ?? spec.default;
+      origin[name] = `${name} in ${confPath}`;
     } else if (envName) {
       raw[name] = env[envName];
       origin[name] = envName;
@@ -436,6 +554,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   const out = result.output;
   return {
     kind: "run",
+    warnings,
     config: {
       broker: out.broker,
       port: out.port,
@@ -448,7 +567,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       eventQueueTtl: out.event_queue_ttl,
       readOnly: out.read_only,
       unauthenticatedApi: out.unauthenticated_api,
-      logLevel: out.logging,
+      logLevel: out.debug ? "debug" : out.logging,
       resultBackend: out.result_backend?.trim() || undefined,
       applyTimeout: out.apply_timeout,
       brokerTransportOptions: out.broker_transport_options,

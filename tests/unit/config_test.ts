@@ -180,3 +180,118 @@ test("the web UI options: url_prefix, auto_refresh, natural_time, tasks_columns"
   assert.throws(() => loadConfig(["--tasks_columns=name,secret"], {}), /--tasks_columns/);
   assert.throws(() => loadConfig(["--url_prefix=a/../b"], {}), /--url_prefix/);
 });
+
+/** A config loader over an in-memory file system. */
+function withFiles(files: Record<string, string>) {
+  return (path: string) => files[path];
+}
+
+test("flowerconfig.py sits between the environment and the flags", () => {
+  const files = withFiles({
+    "flowerconfig.py": 'port = 6001\nbasic_auth = ["a:b", "c:d"]\nmax_tasks = 77\n',
+  });
+  const command = loadConfig([], { FLOWER_PORT: "6000", FLOWER_MAX_WORKERS: "9" }, files);
+  assert.equal(command.kind, "run");
+  if (command.kind !== "run") return;
+  assert.equal(command.config.port, 6001, "the file beats the environment");
+  assert.deepEqual(command.config.basicAuth, ["a:b", "c:d"]);
+  assert.equal(command.config.maxWorkers, 9, "the environment still fills the rest");
+  const flagged = loadConfig(["--port=7000"], { FLOWER_PORT: "6000" }, files);
+  assert.equal(flagged.kind === "run" && flagged.config.port, 7000, "a flag beats the file");
+});
+
+test("--conf and FLOWER_CONF name the file; a named file must exist, the default need not", () => {
+  const files = withFiles({ "/etc/stalk.py": "port = 6100\n" });
+  const byFlag = loadConfig(["--conf=/etc/stalk.py"], {}, files);
+  assert.equal(byFlag.kind === "run" && byFlag.config.port, 6100);
+  const byEnv = loadConfig([], { FLOWER_CONF: "/etc/stalk.py" }, files);
+  assert.equal(byEnv.kind === "run" && byEnv.config.port, 6100);
+  assert.equal(loadConfig([], {}, withFiles({})).kind, "run");
+  assert.throws(
+    () => loadConfig(["--conf", "/nope.py"], {}, files),
+    /cannot read config file '\/nope\.py': no such file/,
+  );
+});
+
+test("a bad value in the file names the option and the file", () => {
+  assert.throws(
+    () => loadConfig([], {}, withFiles({ "flowerconfig.py": "port = 'http'\n" })),
+    /invalid value for port in flowerconfig\.py: expected an integer/,
+  );
+  assert.throws(
+    () => loadConfig([], {}, withFiles({ "flowerconfig.py": "port = get_port()\n" })),
+    (error: unknown) =>
+      error instanceof ConfigError && /flowerconfig\.py line 1/.test(error.message),
+  );
+});
+
+test("None in the file puts an option back to its default, over the environment", () => {
+  const command = loadConfig(
+    [],
+    { FLOWER_BASIC_AUTH: "x:y" },
+    withFiles({ "flowerconfig.py": "basic_auth = None\n" }),
+  );
+  assert.deepEqual(command.kind === "run" && command.config.basicAuth, []);
+});
+
+test("Flower options Stalk does not run are refused with the reason, from any source", () => {
+  const files = withFiles({ "flowerconfig.py": "cookie_secret = 'not so secret'\n" });
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => loadConfig(["--format_task=x"], {}, withFiles({})),
+      /'--format_task' \(flag\) is not supported: it takes a Python function/,
+    ],
+    [
+      () => loadConfig(["--oauth2_key", "id"], {}, withFiles({})),
+      /'--oauth2_key' \(flag\) is not supported: not implemented yet \(issue #12\)/,
+    ],
+    [
+      () => loadConfig(["--auth=.*@example\\.com"], {}, withFiles({})),
+      /not implemented yet \(issue #12\)/,
+    ],
+    [() => loadConfig(["--certfile=/c.pem"], {}, withFiles({})), /issue #12/],
+    [() => loadConfig([], {}, files), /'--cookie_secret' \(flowerconfig\.py line 1\) .*issue #12/],
+    [
+      () => loadConfig([], { FLOWER_COOKIE_SECRET: "s" }, withFiles({})),
+      /\(FLOWER_COOKIE_SECRET\) .*issue #12/,
+    ],
+    [() => loadConfig(["--log_file_prefix=/var/log/f"], {}, withFiles({})), /standard error only/],
+    [
+      () => loadConfig(["--log_to_stderr=false"], {}, withFiles({})),
+      /always logs to standard error/,
+    ],
+  ];
+  for (const [load, pattern] of cases) assert.throws(load, pattern);
+  assert.equal(loadConfig(["--log_to_stderr"], {}, withFiles({})).kind, "run");
+});
+
+test("--debug turns on debug logging", () => {
+  const load = (argv: string[], env: Record<string, string> = {}) => {
+    const command = loadConfig(argv, env, withFiles({}));
+    return command.kind === "run" ? command.config.logLevel : undefined;
+  };
+  assert.equal(load(["--debug"]), "debug");
+  assert.equal(load([], { FLOWER_DEBUG: "true" }), "debug");
+  assert.equal(load(["--debug=false", "--logging=warn"]), "warn");
+});
+
+test("each unknown FLOWER_ variable and unknown file option gets one warning", () => {
+  const command = loadConfig(
+    [],
+    {
+      FLOWER_PORTT: "1",
+      FLOWER_PORT: "5555",
+      FLOWER_GITHUB_OAUTH_DOMAIN: "github.example.com",
+      FLOWER_UNAUTHENTICATED_API: "true",
+      CELERY_X: "y",
+    },
+    withFiles({ "flowerconfig.py": "port = 5556\nbroker_url = 'amqp://'\n" }),
+  );
+  assert.equal(command.kind, "run");
+  if (command.kind !== "run") return;
+  assert.deepEqual(command.warnings, [
+    "Environment variable FLOWER_GITHUB_OAUTH_DOMAIN is ignored: not implemented yet (issue #12)",
+    "Unknown environment variable FLOWER_PORTT ignored: Stalk has no option '--portt'",
+    "flowerconfig.py line 2: unknown option 'broker_url' ignored",
+  ]);
+});

@@ -1,0 +1,56 @@
+/**
+ * Flower's options (`flower/options.py`, and Tornado's logging options) that Stalk recognises
+ * but does not run, each with the reason it is refused. An option here that another change
+ * implements moves to `OPTIONS` in config.ts, which then wins: this table is read only for
+ * names config.ts does not define.
+ */
+
+/** Why an option is refused; `allows` lets harmless values through (e.g. the default). */
+export interface Refusal {
+  reason: string;
+  allows?: (text: string) => boolean;
+}
+
+const LOG_FILES =
+  "Stalk writes its log to standard error only; redirect it, or let the container runtime or systemd keep and rotate it";
+const issue = (n: number) => `not implemented yet (issue #${n})`;
+
+/** Flower option name → why Stalk refuses it. */
+export const REFUSED: Readonly<Record<string, Refusal>> = {
+  format_task: {
+    reason:
+      "it takes a Python function (set in flowerconfig.py), and Stalk runs no Python; Flower applies it to the HTML pages only, never to the API",
+  },
+  // Issue #12, login, permissions and serving HTTPS.
+  auth: { reason: issue(12) },
+  auth_provider: { reason: issue(12) },
+  oauth2_key: { reason: issue(12) },
+  oauth2_secret: { reason: issue(12) },
+  oauth2_redirect_uri: { reason: issue(12) },
+  cookie_secret: { reason: issue(12) },
+  certfile: { reason: issue(12) },
+  keyfile: { reason: issue(12) },
+  ca_certs: { reason: issue(12) },
+  xheaders: { reason: issue(12) },
+  unix_socket: { reason: issue(12) },
+  // Tornado's logging options, which Flower accepts.
+  log_to_stderr: {
+    reason: "Stalk always logs to standard error; it cannot be turned off",
+    allows: (text) => /^\s*(y|yes|t|true|on|1)\s*$/i.test(text),
+  },
+  log_file_prefix: { reason: LOG_FILES },
+  log_file_max_size: { reason: LOG_FILES },
+  log_file_num_backups: { reason: LOG_FILES },
+  log_rotate_when: { reason: LOG_FILES },
+  log_rotate_interval: { reason: LOG_FILES },
+  log_rotate_mode: { reason: LOG_FILES },
+};
+
+/** Variables Flower reads directly (not as `FLOWER_<option>`), and what Stalk does with them. */
+export const OTHER_FLOWER_VARIABLES: Readonly<Record<string, string>> = {
+  FLOWER_GITHUB_OAUTH_DOMAIN: issue(12),
+  FLOWER_GITLAB_OAUTH_DOMAIN: issue(12),
+  FLOWER_GITLAB_AUTH_ALLOWED_GROUPS: issue(12),
+  FLOWER_GITLAB_MIN_ACCESS_LEVEL: issue(12),
+  FLOWER_OAUTH2_OKTA_BASE_URL: issue(12),
+};
