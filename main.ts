@@ -77,7 +77,11 @@ function main(): void {
 
   let backend;
   try {
-    backend = createResultBackend(config.resultBackend, transport);
+    backend = createResultBackend(
+      config.resultBackend,
+      transport,
+      config.resultBackendTransportOptions,
+    );
   } catch (error) {
     process.stderr.write(
       `stalk: invalid value for --result_backend: ${redactUrl(describeError(error))}\n`,

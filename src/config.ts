@@ -33,6 +33,8 @@ export interface Config {
   resultBackend?: string;
   /** `--broker_transport_options`: Celery's `broker_transport_options`, a JSON object. */
   brokerTransportOptions: Record<string, unknown>;
+  /** `--result_backend_transport_options`: Celery's `result_backend_transport_options`. */
+  resultBackendTransportOptions: Record<string, unknown>;
   /** `--broker_use_ssl`: Celery's `broker_use_ssl`, `true` or a JSON object of TLS options. */
   brokerUseSsl?: boolean | Record<string, unknown>;
   /** Seconds `POST /api/task/apply` waits for a result unless the request names a `timeout`. */
@@ -265,6 +267,7 @@ const ConfigSchema = v.object({
   db: v.pipe(v.string(), v.trim(), v.minLength(1, "expected a file path")),
   state_save_interval: v.optional(integer(0, 2_147_483_647)),
   broker_use_ssl: v.optional(brokerUseSsl),
+  result_backend_transport_options: jsonObject,
   broker_api: v.optional(httpUrl),
   url_prefix: urlPrefix,
   auto_refresh: bool,
@@ -339,7 +342,8 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     help: "Flower's config file of literal assignments (port = 5555); a missing default is fine",
   },
   result_backend: {
-    help: "Result backend URL (redis://, rediss://, rpc://) for the apply, result and abort routes",
+    help:
+      "Result backend URL (redis://, rediss://, sentinel://, rpc://) for the apply, result and abort routes",
     env: ["CELERY_RESULT_BACKEND"],
   },
   apply_timeout: { default: "60", help: "Seconds POST /api/task/apply waits for a result" },
@@ -355,6 +359,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     default: "{}",
     help:
       "Celery's broker_transport_options as JSON (Redis: global_keyprefix, sep, priority_steps; Sentinel: master_name)",
+  },
+  result_backend_transport_options: {
+    default: "{}",
+    help:
+      "Celery's result_backend_transport_options as JSON (sentinel:// result backends: master_name)",
   },
   broker_use_ssl: {
     help:
@@ -576,6 +585,7 @@ export function loadConfig(
       db: out.db,
       stateSaveInterval: out.state_save_interval ?? DEFAULT_SAVE_INTERVAL,
       brokerUseSsl: out.broker_use_ssl,
+      resultBackendTransportOptions: out.result_backend_transport_options,
       brokerApi: out.broker_api?.trim() || undefined,
       urlPrefix: out.url_prefix,
       autoRefresh: out.auto_refresh,

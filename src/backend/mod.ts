@@ -1,10 +1,12 @@
 /** Picks the result backend for a `--result_backend` URL. */
 import type { Transport } from "../broker/transport.ts";
 import { parseBackendUrl } from "../celery/backend_url.ts";
+import { sentinelConfig } from "../celery/sentinel.ts";
 import type { ResultBackend } from "./backend.ts";
 import { RedisBackend } from "./redis.ts";
 import { connectRedis } from "./redis_client.ts";
 import { RpcBackend } from "./rpc.ts";
+import { connectSentinelRedis } from "./sentinel_client.ts";
 
 export type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
 
@@ -16,9 +18,15 @@ export type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
 export function createResultBackend(
   url: string | undefined,
   transport: Transport,
+  /** Celery's `result_backend_transport_options` (`master_name` for `sentinel://`). */
+  transportOptions: Record<string, unknown> = {},
 ): ResultBackend | undefined {
   if (!url) return undefined;
   const parsed = parseBackendUrl(url);
   if (parsed.kind === "rpc") return new RpcBackend(transport);
+  if (parsed.kind === "sentinel") {
+    const config = sentinelConfig(parsed.sentinels, transportOptions);
+    return new RedisBackend(connectSentinelRedis(parsed, config));
+  }
   return new RedisBackend(connectRedis(parsed));
 }

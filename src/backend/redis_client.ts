@@ -22,6 +22,8 @@ export interface RedisPort {
   ): Promise<void>;
   /** `callback` runs each time the pub/sub connection is back after a loss (and resubscribed). */
   onReconnect(callback: () => void): void;
+  /** Resolves once both connections have been up (at most after the command timeout). */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,16 @@ export function connectRedis(url: RedisBackendUrl): RedisPort {
       log.debug(`Redis ${name} connect ended: ${describeError(error)}`)
     );
   }
+  const firstReady = Promise.race([
+    Promise.all(
+      [client, subscriber].map((connection) =>
+        connection.isReady ? Promise.resolve() : new Promise<void>((resolve) => {
+          connection.once("ready", () => resolve());
+        })
+      ),
+    ).then(() => {}),
+    new Promise<void>((resolve) => setTimeout(resolve, COMMAND_TIMEOUT).unref?.()),
+  ]);
   let readyOnce = false;
   const reconnectCallbacks: (() => void)[] = [];
   subscriber.on("ready", () => {
@@ -97,6 +109,7 @@ export function connectRedis(url: RedisBackendUrl): RedisPort {
     onReconnect(callback) {
       reconnectCallbacks.push(callback);
     },
+    ready: () => firstReady,
     close() {
       // destroy() also stops the reconnect loop of a client that never connected.
       for (const connection of [client, subscriber]) {

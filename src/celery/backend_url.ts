@@ -20,13 +20,25 @@ export interface RedisBackendUrl {
   keyFile?: string;
 }
 
+/**
+ * Celery's `SentinelBackend`: `sentinel://[:pass@]host:26379/0;sentinel://host2:26379/0`, each
+ * chunk read as a Redis URL (its port defaults to 6379, as in Celery); the first chunk's
+ * password and database are the master's.
+ */
+export interface SentinelBackendUrl {
+  kind: "sentinel";
+  sentinels: { host: string; port: number }[];
+  /** The master's connection parameters; hostname and port are filled in once it is found. */
+  master: RedisBackendUrl;
+}
+
 /** Results sent back over the broker to the sender's own queue. */
 export interface RpcBackendUrl {
   kind: "rpc";
 }
 
 /** A parsed result backend URL. */
-export type BackendUrl = RedisBackendUrl | RpcBackendUrl;
+export type BackendUrl = RedisBackendUrl | SentinelBackendUrl | RpcBackendUrl;
 
 /** Parses a result backend URL; throws an Error whose message says what is wrong. */
 export function parseBackendUrl(text: string): BackendUrl {
@@ -36,9 +48,10 @@ export function parseBackendUrl(text: string): BackendUrl {
   }
   const scheme = match[1].toLowerCase();
   if (scheme === "rpc") return { kind: "rpc" };
+  if (scheme === "sentinel") return parseSentinelBackend(text.trim());
   if (scheme !== "redis" && scheme !== "rediss") {
     throw new Error(
-      `unsupported result backend '${scheme}://': Stalk reads redis://, rediss:// and rpc://`,
+      `unsupported result backend '${scheme}://': Stalk reads redis://, rediss://, sentinel:// and rpc://`,
     );
   }
   // `redis://` and `redis:///1` mean localhost, as in redis-py.
@@ -74,5 +87,20 @@ export function parseBackendUrl(text: string): BackendUrl {
     caFile: query.get("ssl_ca_certs") ?? undefined,
     certFile: query.get("ssl_certfile") ?? undefined,
     keyFile: query.get("ssl_keyfile") ?? undefined,
+  };
+}
+
+function parseSentinelBackend(text: string): SentinelBackendUrl {
+  const chunks = text.split(";").map((chunk) => chunk.trim()).filter(Boolean);
+  const parsed = chunks.map((chunk) => {
+    const match = /^sentinel:\/\/(.*)$/i.exec(chunk);
+    if (!match) throw new Error("every URL of a sentinel:// result backend must be sentinel://");
+    const url = parseBackendUrl(`redis://${match[1]}`) as RedisBackendUrl;
+    return url;
+  });
+  return {
+    kind: "sentinel",
+    sentinels: parsed.map((url) => ({ host: url.hostname, port: url.port })),
+    master: parsed[0],
   };
 }

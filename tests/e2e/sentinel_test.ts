@@ -36,12 +36,21 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
     options = { master_name: cluster.masterName };
     stalk = await startStalk({
       brokerUrl: cluster.brokerUrl,
-      args: [`--broker_transport_options=${JSON.stringify(options)}`],
+      args: [
+        `--broker_transport_options=${JSON.stringify(options)}`,
+        // Celery's SentinelBackend on the same cluster, as deployments often do.
+        `--result_backend=${cluster.brokerUrl}`,
+        `--result_backend_transport_options=${JSON.stringify(options)}`,
+      ],
     });
     worker = await startWorker({
       brokerUrl: cluster.brokerUrl,
       name: "sentinel",
-      env: { STALK_E2E_TRANSPORT_OPTIONS: JSON.stringify(options) },
+      env: {
+        STALK_E2E_TRANSPORT_OPTIONS: JSON.stringify(options),
+        CELERY_RESULT_BACKEND: cluster.brokerUrl,
+        STALK_E2E_RESULT_TRANSPORT_OPTIONS: JSON.stringify(options),
+      },
     });
   });
 
@@ -58,9 +67,21 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
       send: Array.from({ length: count }, () => ({ name, args })),
     })).ids;
 
+  /** `POST /api/task/apply/tasks.add`: Stalk publishes and waits on the sentinel:// backend. */
+  const apply = async (args: number[]) => {
+    const response = await api<{ result: unknown; state: string }>(
+      stalk.url,
+      "/api/task/apply/tasks.add?timeout=20",
+      { method: "POST", body: JSON.stringify({ args }) },
+    );
+    assert.equal(response.status, 200, response.text);
+    return response.json!;
+  };
+
   test("follows a fail-over in the middle of a task stream", async () => {
     const before = await send(5);
     await waitForTaskStates(stalk.url, before, "SUCCESS");
+    assert.equal((await apply([1, 2])).result, 3);
 
     // A stream of short tasks the worker is still working through when the master changes.
     const stream = await send(30, "tasks.nap", [0.1]);
@@ -121,5 +142,7 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
     assert.equal(published.status, 200, published.text);
     const [done] = await waitForTaskStates(stalk.url, [published.json!["task-id"]], "SUCCESS");
     assert.equal(done.result, "42");
+    // The sentinel:// result backend followed the fail-over too.
+    assert.equal((await apply([4, 5])).result, 9);
   });
 });

@@ -49,3 +49,17 @@ test("other backends and bad URLs are refused with a reason", () => {
   assert.throws(() => parseBackendUrl("redis://h/zero"), /database must be a number/);
   assert.throws(() => parseBackendUrl("localhost"), /expected a result backend URL/);
 });
+
+test("a sentinel:// result backend lists its sentinels; the first URL gives password and db", () => {
+  const url = parseBackendUrl("sentinel://:pw@s1:26379/2;sentinel://s2:26380/2;sentinel://s3");
+  assert.equal(url.kind, "sentinel");
+  if (url.kind !== "sentinel") return;
+  assert.deepEqual(url.sentinels, [
+    { host: "s1", port: 26379 },
+    { host: "s2", port: 26380 },
+    // Celery reads each chunk as a Redis URL: 6379 when no port is given.
+    { host: "s3", port: 6379 },
+  ]);
+  assert.deepEqual([url.master.password, url.master.db], ["pw", 2]);
+  assert.throws(() => parseBackendUrl("sentinel://s1;redis://s2"), /must be sentinel:\/\//);
+});
