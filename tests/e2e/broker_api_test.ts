@@ -1,7 +1,8 @@
 // `--broker_api` (#9): /api/queues/length answers the RabbitMQ management API's whole queue
 // objects for the queues the workers consume, as Flower does, and a 503 that names the problem
 // when the API cannot be reached or refuses the credentials. Needs the management plugin
-// (scripts/_lib.sh enables it); on Redis the option is ignored, as in Flower.
+// (scripts/_lib.sh enables it); on Redis the option is ignored, as in Flower. The working
+// Stalk reads the option from a flowerconfig.py (`--conf`), end to end.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -16,6 +17,9 @@ import {
   type Worker,
 } from "./_harness/mod.ts";
 import { freePort } from "./_harness/port.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const API = "http://guest:guest@127.0.0.1:15672/api/";
 const amqp = brokerKind() === "amqp";
@@ -29,6 +33,10 @@ describe("--broker_api", () => {
   let refused: Stalk;
   let unreachable: Stalk;
   const queue = `mgmt-${crypto.randomUUID().slice(0, 8)}`;
+  // The working option comes from a flowerconfig.py, as Flower deployments often set it.
+  const confDir = mkdtempSync(join(tmpdir(), "stalk-conf-"));
+  const conf = join(confDir, "flowerconfig.py");
+  writeFileSync(conf, `# as in Flower's docs\nbroker_api = "${API}"\nmax_tasks = 500\n`);
 
   before(async () => {
     broker = await brokerFixture();
@@ -36,7 +44,7 @@ describe("--broker_api", () => {
     const closedPort = await freePort();
     [worker, stalk, refused, unreachable] = await Promise.all([
       startWorker({ brokerUrl, name: "mgmt", queues: ["celery", queue] }),
-      startStalk({ brokerUrl, args: [`--broker_api=${API}`] }),
+      startStalk({ brokerUrl, args: [`--conf=${conf}`] }),
       startStalk({ brokerUrl, env: { FLOWER_BROKER_API: API.replace(":guest@", ":wrong-pw@") } }),
       startStalk({ brokerUrl, args: [`--broker_api=http://127.0.0.1:${closedPort}/api/`] }),
     ]);
@@ -46,6 +54,7 @@ describe("--broker_api", () => {
     await Promise.all([stalk, refused, unreachable].map((server) => server?.stop()));
     await worker?.stop();
     await broker?.remove();
+    rmSync(confDir, { recursive: true, force: true });
   });
 
   test("answers the management API's queue objects for the consumed queues", {
