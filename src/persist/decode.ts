@@ -142,7 +142,8 @@ function columns(bytes: Uint8Array, footer: Footer, limit: number): ImageColumns
 /** A text column whose chunks are checked and parsed when first read. */
 function textColumn(bytes: Uint8Array, section: Section, length: number) {
   const sizes = section.chunks ?? [];
-  if (sizes.length !== Math.ceil(length / CHUNK)) {
+  const per = section.chunkSlots ?? CHUNK;
+  if (sizes.length !== Math.ceil(length / per)) {
     throw new UnreadableFile("corrupt", `the column '${section.name}' has the wrong chunk count`);
   }
   const starts: number[] = [];
@@ -168,15 +169,15 @@ function textColumn(bytes: Uint8Array, section: Section, length: number) {
     } catch {
       throw new UnreadableFile("corrupt", `${where} is not JSON`);
     }
-    if (!Array.isArray(values) || values.length !== CHUNK || !values.every(isText)) {
-      throw new UnreadableFile("corrupt", `${where} is not ${CHUNK} strings`);
+    if (!Array.isArray(values) || values.length !== per || !values.every(isText)) {
+      throw new UnreadableFile("corrupt", `${where} is not ${per} strings`);
     }
     return parsed[index] = values;
   };
   return {
     get(slot: number): string | null {
-      const index = Math.floor(slot / CHUNK);
-      return (parsed[index] ?? chunk(index))[slot & (CHUNK - 1)];
+      const index = Math.floor(slot / per);
+      return (parsed[index] ?? chunk(index))[slot - index * per];
     },
   };
 }

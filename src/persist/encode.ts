@@ -16,6 +16,7 @@ import {
   HEADER_BYTES,
   MAGIC,
   type Section,
+  TEXT_CHUNK_SLOTS,
   TRAILER_BYTES,
 } from "./format.ts";
 import type { StateSnapshot } from "./snapshot.ts";
@@ -24,6 +25,8 @@ import type { StateSnapshot } from "./snapshot.ts";
 export type ByteSink = (bytes: Uint8Array) => Promise<void>;
 
 const encoder = new TextEncoder();
+/** Bytes of a numeric column handed to the sink at once. */
+const NUMERIC_PIECE = 1 << 20;
 
 /** Streams `snapshot` into `sink`; resolves with the number of bytes written. */
 export async function encodeSnapshot(
@@ -42,8 +45,14 @@ export async function encodeSnapshot(
     const column = cols[name].subarray(0, length);
     const bytes = padTo8(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
     const kind = column instanceof Float64Array ? "f64" : "i32";
-    sections.push({ name, kind, offset, bytes: bytes.byteLength, sum: checksum(bytes) });
-    await sink(bytes);
+    // A piece at a time: a million floats take several milliseconds to checksum.
+    let sum: number | undefined;
+    for (let at = 0; at < bytes.byteLength; at += NUMERIC_PIECE) {
+      const piece = bytes.subarray(at, at + NUMERIC_PIECE);
+      sum = checksum(piece, sum);
+      await sink(piece);
+    }
+    sections.push({ name, kind, offset, bytes: bytes.byteLength, sum: sum ?? checksum(bytes) });
     offset += bytes.byteLength;
   }
 
@@ -51,14 +60,25 @@ export async function encodeSnapshot(
     const column = cols[name];
     const chunks: [number, number][] = [];
     const start = offset;
-    const count = Math.ceil(length / CHUNK);
+    const count = Math.ceil(length / TEXT_CHUNK_SLOTS);
     for (let i = 0; i < count; i++) {
-      const bytes = jsonBytes(column.chunk(i));
+      const first = i * TEXT_CHUNK_SLOTS;
+      const at = first % CHUNK;
+      const bytes = jsonBytes(
+        column.chunk(Math.floor(first / CHUNK)).slice(at, at + TEXT_CHUNK_SLOTS),
+      );
       chunks.push([bytes.byteLength, checksum(bytes)]);
       await sink(bytes);
       offset += bytes.byteLength;
     }
-    sections.push({ name, kind: "text", offset: start, bytes: offset - start, chunks });
+    sections.push({
+      name,
+      kind: "text",
+      offset: start,
+      bytes: offset - start,
+      chunkSlots: TEXT_CHUNK_SLOTS,
+      chunks,
+    });
   }
 
   const { tables, ...ring } = snapshot.tasks;

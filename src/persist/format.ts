@@ -14,6 +14,11 @@ export const END_MAGIC = "STALKEND";
 export const FORMAT = 1;
 /** Header: magic, format (u32 LE), 4 reserved bytes. */
 export const HEADER_BYTES = 16;
+/**
+ * Values per JSON chunk of a text column. Small enough that a chunk of long tracebacks encodes
+ * in a millisecond or two, large enough that the per-chunk overhead stays negligible.
+ */
+export const TEXT_CHUNK_SLOTS = 512;
 /** Trailer: footer length (u32 LE), footer checksum (u32 LE), end magic. */
 export const TRAILER_BYTES = 16;
 
@@ -45,6 +50,8 @@ const Section = v.object({
   bytes: int,
   /** Checksum of the whole section (numeric columns). */
   sum: v.optional(int),
+  /** Values per chunk (text columns). */
+  chunkSlots: v.optional(v.pipe(int, v.minValue(1), v.maxValue(1 << 16))),
   /** Byte length and checksum of each chunk (text columns, one JSON array per chunk). */
   chunks: v.optional(v.array(v.tuple([int, int]))),
 });

@@ -42,6 +42,8 @@ export interface SaveStats {
   duration?: number;
   bytes?: number;
   tasks?: number;
+  /** The longest stretch of the last save without a turn for the event loop, in ms. */
+  longestStepMs?: number;
   saves: number;
   failures: number;
 }
@@ -58,7 +60,7 @@ export class Persister {
 
   constructor(options: PersisterOptions) {
     this.#path = options.path;
-    this.#options = { sliceSlots: 16_384, sliceMs: 8, now: Date.now, ...options };
+    this.#options = { sliceSlots: 16_384, sliceMs: 4, now: Date.now, ...options };
   }
 
   /**
@@ -146,33 +148,32 @@ export class Persister {
   async #save(sources: PersistSources, final: boolean): Promise<void> {
     const now = this.#options.now;
     const started = now();
+    let longest = 0;
+    let turn = now();
+    /** Gives the event loop a turn once `sliceMs` of work has gone by. */
+    const pause = async () => {
+      const busy = now() - turn;
+      if (busy < this.#options.sliceMs) return;
+      longest = Math.max(longest, busy);
+      await sleep(0);
+      turn = now();
+    };
     const copier = sources.copyTasks();
     let snapshot: StateSnapshot<ReturnType<TaskCopier["finish"]>["cols"]>;
     try {
-      let turn = now();
-      while (copier.step(this.#options.sliceSlots)) {
-        if (now() - turn >= this.#options.sliceMs) {
-          await sleep(0);
-          turn = now();
-        }
-      }
+      while (copier.step(this.#options.sliceSlots)) await pause();
       snapshot = { tasks: copier.finish(), ...sources.extras(), savedAt: now() / 1000 };
+      longest = Math.max(longest, now() - turn);
     } catch (error) {
       copier.cancel();
       this.#failed(error);
       return;
     }
-    let turn = now();
-    const pause = async () => {
-      if (now() - turn < this.#options.sliceMs) return;
-      await sleep(0);
-      turn = now();
-    };
     try {
       const bytes = await writeAtomically(
         this.#path,
         (sink) => encodeSnapshot(snapshot, sink),
-        pause,
+        { pause, resumed: () => turn = now() },
       );
       const duration = (now() - started) / 1000;
       Object.assign(this.stats, {
@@ -181,6 +182,7 @@ export class Persister {
         bytes,
         tasks: snapshot.tasks.size,
         saves: this.stats.saves + 1,
+        longestStepMs: Math.max(longest, now() - turn),
       });
       const message = `Saved ${snapshot.tasks.size} tasks and ${snapshot.workers.length} ` +
         `workers to '${this.#path}' (${(bytes / 2 ** 20).toFixed(1)} MiB) in ` +

@@ -25,14 +25,22 @@ export function moveAside(path: string, reason: string, now = new Date()): strin
   return target;
 }
 
+/** How a long task shares the event loop. */
+export interface Turns {
+  /** Hands the event loop a turn if the work has gone on long enough. */
+  pause(): Promise<void>;
+  /** Says the loop just had a turn anyway (an awaited write). */
+  resumed(): void;
+}
+
 /**
- * Writes what `produce` sends to its sink into `path`, atomically. The sink hands the event loop
- * a turn whenever `pause` says so. Resolves with the byte count.
+ * Writes what `produce` sends to its sink into `path`, atomically, giving the event loop turns
+ * as `turns` says. Resolves with the byte count.
  */
 export async function writeAtomically(
   path: string,
   produce: (sink: ByteSink) => Promise<number>,
-  pause: () => Promise<void>,
+  turns: Turns,
 ): Promise<number> {
   const temporary = `${path}.tmp`;
   const handle = await open(temporary, "w", 0o600);
@@ -43,15 +51,18 @@ export async function writeAtomically(
     const flush = async () => {
       if (used > 0) await writeAll(handle, buffer.subarray(0, used));
       used = 0;
+      turns.resumed();
     };
     const bytes = await produce(async (piece) => {
+      await turns.pause();
       if (piece.byteLength > buffer.byteLength - used) await flush();
-      if (piece.byteLength >= buffer.byteLength) await writeAll(handle, piece);
-      else {
+      if (piece.byteLength >= buffer.byteLength) {
+        await writeAll(handle, piece);
+        turns.resumed();
+      } else {
         buffer.set(piece, used);
         used += piece.byteLength;
       }
-      await pause();
     });
     await flush();
     await handle.sync();

@@ -116,8 +116,11 @@ export class TaskColumns {
   readonly root_id: TextColumn<string | null>;
   readonly parent_id: TextColumn<string | null>;
 
-  /** Columns for `length` slots. */
-  constructor(length: number) {
+  /**
+   * Columns for `length` slots. A copy passes `textLength` 0: its text chunks are copied in
+   * whole, so allocating them first would be wasted work.
+   */
+  constructor(length: number, textLength = length) {
     this.length = length;
     this.received = new Float64Array(length);
     this.sent = new Float64Array(length);
@@ -138,16 +141,16 @@ export class TaskColumns {
     this.exchange = new Int32Array(length);
     this.routing_key = new Int32Array(length);
     this.retries = new Int32Array(length);
-    this.uuid = new TextColumn<string>(length, "");
-    this.args = nulls(length);
-    this.kwargs = nulls(length);
-    this.result = nulls(length);
-    this.exception = nulls(length);
-    this.traceback = nulls(length);
-    this.eta = nulls(length);
-    this.expires = nulls(length);
-    this.root_id = nulls(length);
-    this.parent_id = nulls(length);
+    this.uuid = new TextColumn<string>(textLength, "");
+    this.args = nulls(textLength);
+    this.kwargs = nulls(textLength);
+    this.result = nulls(textLength);
+    this.exception = nulls(textLength);
+    this.traceback = nulls(textLength);
+    this.eta = nulls(textLength);
+    this.expires = nulls(textLength);
+    this.root_id = nulls(textLength);
+    this.parent_id = nulls(textLength);
   }
 
   /** Reallocates every column for `length` slots, keeping the contents. */
@@ -217,23 +220,33 @@ export class TaskColumns {
     this.parent_id.set(slot, null);
   }
 
-  /** Copies slots `start .. end-1` of every column from `from`, which has at least `end`. */
+  /**
+   * Copies slots `start .. end-1` of every column from `from`, which has at least `end`; text
+   * columns copy the whole chunks those slots are in.
+   */
   copyRange(from: TaskColumns, start: number, end: number): void {
     for (const name of F64_COLUMNS) this[name].set(from[name].subarray(start, end), start);
     for (const name of I32_COLUMNS) this[name].set(from[name].subarray(start, end), start);
     for (const name of TEXT_COLUMNS) {
-      (this[name] as TextColumn<string | null>).copyRange(from[name], start, end);
+      (this[name] as TextColumn<string | null>).copyChunks(from[name], start, end);
     }
   }
 
-  /** Copies one slot of every column from `from`. */
-  copySlot(from: TaskColumns, slot: number): void {
-    for (const name of F64_COLUMNS) this[name][slot] = from[name][slot];
-    for (const name of I32_COLUMNS) this[name][slot] = from[name][slot];
-    for (const name of TEXT_COLUMNS) this[name].set(slot, from[name].get(slot) as never);
+  /** Copies `slots` of every column from `from`, column by column (each loop stays simple). */
+  copySlots(from: TaskColumns, slots: Int32Array): void {
+    for (const name of F64_COLUMNS) copyEach(this[name], from[name], slots);
+    for (const name of I32_COLUMNS) copyEach(this[name], from[name], slots);
+    for (const name of TEXT_COLUMNS) {
+      const to = this[name] as TextColumn<string | null>;
+      const source = from[name] as TextColumn<string | null>;
+      for (let i = 0; i < slots.length; i++) to.set(slots[i], source.get(slots[i]));
+    }
   }
 }
 
+function copyEach<A extends Float64Array | Int32Array>(to: A, from: A, slots: Int32Array): void {
+  for (let i = 0; i < slots.length; i++) to[slots[i]] = from[slots[i]];
+}
 function nulls(length: number): TextColumn<string | null> {
   return new TextColumn<string | null>(length, null);
 }

@@ -17,6 +17,7 @@ import {
   type TextColumnName,
 } from "./task_columns.ts";
 import type { TaskStore } from "./task_store.ts";
+import { CHUNK } from "./text_column.ts";
 
 /** Interned string tables by id, as the copied columns refer to them. */
 export interface InternTables {
@@ -49,40 +50,66 @@ export interface TaskImage<C extends ImageColumns = ImageColumns> {
   tables: InternTables;
 }
 
+/** Changed slots left for `finish` to copy at once; above this, `step` copies them first. */
+const FINISH_AT_MOST = 4096;
+/** Rounds of re-copying changed slots before `finish` takes what is left, however many. */
+const MAX_ROUNDS = 4;
+
 /** Copies a store in slices; see the module comment. */
 export class TaskCopier {
   readonly #store: TaskStore;
-  readonly #changes: number[];
   readonly #copy: TaskColumns;
   #next = 0;
+  /** Changed slots still to copy again, deduplicated, and how far that is done. */
+  #pending: Int32Array = new Int32Array(0);
+  #pendingAt = 0;
+  #rounds = 0;
 
   /** Starts copying `store`; call `step` until it returns false, then `finish`. */
   constructor(store: TaskStore) {
     this.#store = store;
-    this.#copy = new TaskColumns(store.cols.length);
-    this.#changes = store.watchChanges();
+    this.#copy = new TaskColumns(store.cols.length, 0);
+    store.watchChanges();
   }
 
-  /** Copies up to `slots` more slots; false once every slot allocated at the start is copied. */
+  /**
+   * Copies up to `slots` more slots: first every slot allocated at the start, then, round after
+   * round, the slots that events changed meanwhile. False once what is left for `finish` is
+   * small, or after a few rounds: under a steady flood the rounds shrink as long as copying
+   * outpaces the events, and when it does not, `finish` copies the rest at once.
+   */
   step(slots: number): boolean {
-    const end = Math.min(this.#next + slots, this.#copy.length);
-    this.#copy.copyRange(this.#store.cols, this.#next, end);
-    this.#next = end;
-    return end < this.#copy.length;
+    const copy = this.#copy;
+    if (this.#next < copy.length) {
+      const end = Math.min(this.#next + slots, copy.length);
+      copy.copyRange(this.#store.cols, this.#next, end);
+      this.#next = end;
+      return true;
+    }
+    if (this.#pendingAt >= this.#pending.length) {
+      this.#growCopy();
+      this.#pending = distinct(this.#store.takeChanges(), this.#store.cols.length);
+      this.#pendingAt = 0;
+      if (this.#pending.length <= FINISH_AT_MOST || ++this.#rounds > MAX_ROUNDS) {
+        this.#pendingAt = this.#pending.length;
+        copy.copySlots(this.#store.cols, this.#pending);
+        return false;
+      }
+    }
+    const end = Math.min(this.#pendingAt + slots, this.#pending.length);
+    copy.copySlots(this.#store.cols, this.#pending.subarray(this.#pendingAt, end));
+    this.#pendingAt = end;
+    return true;
   }
 
   /** Completes the copy in one synchronous step and returns it. */
   finish(): TaskImage<TaskColumns> {
     const store = this.#store;
-    const live = store.cols;
     const copy = this.#copy;
-    while (this.step(1 << 16));
-    if (live.length > copy.length) {
-      const from = copy.length;
-      copy.grow(live.length);
-      copy.copyRange(live, from, live.length);
-    }
-    for (const slot of this.#changes) copy.copySlot(live, slot);
+    while (this.#next < copy.length) this.step(1 << 16);
+    this.#growCopy();
+    copy.copySlots(store.cols, this.#pending.subarray(this.#pendingAt));
+    copy.copySlots(store.cols, distinct(store.takeChanges(), store.cols.length));
     store.unwatchChanges();
     return {
       cols: copy,
@@ -104,6 +131,30 @@ export class TaskCopier {
   cancel(): void {
     this.#store.unwatchChanges();
   }
+
+  /** When the store grew, copies its new slots (from the start of their text chunk). */
+  #growCopy(): void {
+    const live = this.#store.cols;
+    const copy = this.#copy;
+    if (live.length <= copy.length) return;
+    const from = copy.length - (copy.length % CHUNK);
+    copy.grow(live.length);
+    copy.copyRange(live, from, live.length);
+    this.#next = copy.length;
+  }
+}
+
+/** The distinct slots of `slots` (each below `length`), in first-seen order. */
+function distinct(slots: number[], length: number): Int32Array {
+  const seen = new Uint8Array(length);
+  const out = new Int32Array(slots.length);
+  let n = 0;
+  for (const slot of slots) {
+    if (seen[slot]) continue;
+    seen[slot] = 1;
+    out[n++] = slot;
+  }
+  return out.subarray(0, n);
 }
 
 /** Thrown when an image does not describe a valid store (a corrupt file that passed its sums). */

@@ -136,13 +136,19 @@ export class TaskStore {
   }
 
   /**
-   * Starts recording every slot touched from now on (duplicates included) into the returned
-   * array, until `unwatchChanges`. A snapshot copies the columns over many turns of the event
+   * Starts recording every slot touched from now on (duplicates included), read with
+   * `takeChanges`, until `unwatchChanges`. A snapshot copies the columns over many turns of the event
    * loop and then re-copies these slots, which makes the copy exact as of its last turn.
    */
-  watchChanges(): number[] {
+  watchChanges(): void {
     this.#changes = [];
-    return this.#changes;
+  }
+
+  /** The slots recorded since the last call (or `watchChanges`); recording goes on afresh. */
+  takeChanges(): number[] {
+    const taken = this.#changes ?? [];
+    if (this.#changes !== undefined) this.#changes = [];
+    return taken;
   }
 
   /** Stops recording touched slots. */

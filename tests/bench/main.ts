@@ -18,6 +18,7 @@ import { memoryRun, type MemorySample } from "./memory.ts";
 import { bunPath, procMemory, type Runtime, startBenchChild } from "./_proc.ts";
 import { gitRevision, int, machineNote, median, met, mib, ms, pct, table } from "./_report.ts";
 import type { StalkBuild } from "./_stalk.ts";
+import type { PersistSample } from "./persist.ts";
 import { startupRun, type StartupSample } from "./startup.ts";
 
 const { values: flags } = parseArgs({
@@ -30,7 +31,7 @@ const { values: flags } = parseArgs({
     broker: { type: "string", default: "amqp" },
     record: { type: "boolean" },
     "no-record": { type: "boolean", default: false },
-    only: { type: "string", default: "startup,ingest,memory,api" },
+    only: { type: "string", default: "startup,ingest,memory,api,persist" },
     output: { type: "string", default: join(repoRoot, "docs", "benchmarks.md") },
     held: { type: "string" },
   },
@@ -180,6 +181,17 @@ try {
       } (${int(api.searchRss / api.held)} B per task held).`,
     );
   }
+
+  const persist = await section("persist", async () => {
+    const tasks = smoke ? 20_000 : 1_000_000;
+    const child = startBenchChild(runtime, "persist.ts", ["--tasks", String(tasks)]);
+    try {
+      return await child.line<PersistSample>("persist", sizes.timeoutMs * 2);
+    } finally {
+      await child.stop();
+    }
+  });
+  if (persist) sections.push(persistTable(persist));
 } catch (error) {
   failures.push(error instanceof Error ? error.message : String(error));
 } finally {
@@ -298,6 +310,43 @@ function ingestTable(
 
 function cpu(value: number | undefined): string {
   return value === undefined ? "n/a" : value.toFixed(2);
+}
+
+function persistTable(sample: PersistSample): string {
+  const rows = [
+    [
+      "save (copy, encode, write, fsync, rename)",
+      ms(sample.saveMs),
+      ms(sample.saveCpuMs),
+      "≤ 2 s",
+      met(sample.saveMs <= 2000),
+    ],
+    [
+      "restore (read, check, decode, rebuild)",
+      ms(sample.restoreMs),
+      ms(sample.restoreCpuMs),
+      "≤ 5 s",
+      met(sample.restoreMs <= 5000),
+    ],
+    [
+      "longest step of the save without a turn",
+      ms(sample.longestSaveStepMs),
+      "",
+      "≤ 50 ms",
+      met(sample.longestSaveStepMs <= 50),
+    ],
+    ["longest ingest gap during the save", ms(sample.longestPauseMs), "", "", ""],
+    ["longest ingest gap without a save", ms(sample.baselinePauseMs), "", "", ""],
+  ];
+  return [
+    `#### Persistence (${int(sample.tasks)} tasks, ${mib(sample.fileMiB * 2 ** 20)} file)`,
+    "",
+    table(["what", "wall", "CPU (process)", "target", "met"], rows),
+    "",
+    `${int(sample.eventsDuringSave)} events were ingested during the save, and all ` +
+    `${int(sample.restoredTasks)} tasks restored. The save's CPU column includes that ingest. ` +
+    "On a shared machine wall times include time the process waited for a core.",
+  ].join("\n");
 }
 
 function memoryTable(sample: MemorySample): string {

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EventMessage } from "../../src/broker/transport.ts";
+import { EventHub } from "../../src/ingest/event_hub.ts";
 import { EventIngest } from "../../src/ingest/event_ingest.ts";
 import { setLogLevel } from "../../src/log.ts";
 import { CeleryMetrics } from "../../src/metrics/celery_metrics.ts";
@@ -32,6 +33,12 @@ export interface PersistSample {
   saveMs: number;
   /** Longest gap between two ingest turns during the save. */
   longestPauseMs: number;
+  /** The longest stretch of the save's own work without a turn for the event loop. */
+  longestSaveStepMs: number;
+  /** CPU time of the whole process while saving (the save and the ingest beside it). */
+  saveCpuMs: number;
+  /** CPU time of the restore. */
+  restoreCpuMs: number;
   /** Longest gap between two ingest turns with no save running, for comparison. */
   baselinePauseMs: number;
   eventsDuringSave: number;
@@ -58,12 +65,12 @@ export async function persistRun(tasks: number): Promise<PersistSample> {
   const clock = new LamportClock();
   const metrics = new CeleryMetrics(state);
   const now = () => Date.now() / 1000;
+  const hub = new EventHub();
+  hub.subscribe((event) => metrics.observe(event), { name: "metrics" });
   const ingest = new EventIngest({
     prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
-    apply: (event) => {
-      state.apply(event);
-      metrics.observe(event);
-    },
+    apply: (event) => state.apply(event),
+    hub,
   });
   for (const message of messages(tasks, 11)) ingest.handle(message);
 
@@ -102,13 +109,16 @@ export async function persistRun(tasks: number): Promise<PersistSample> {
     const baseline = await ingestFor(() => performance.now() > baselineUntil);
 
     let saved = false;
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const saving = persister.save().then(() => saved = true);
     const during = await ingestFor(() => saved);
     await saving;
     const saveMs = performance.now() - started;
+    const saveCpu = process.cpuUsage(cpu);
     if (persister.stats.saves !== 1) throw new Error("The save failed");
 
+    const restoreCpuStart = process.cpuUsage();
     const restoreStart = performance.now();
     let restoredTasks = 0;
     const fresh = new State({ maxTasks: tasks, maxWorkers: 5000 });
@@ -117,12 +127,17 @@ export async function persistRun(tasks: number): Promise<PersistSample> {
       restoredTasks = fresh.taskCount;
     });
     const restoreMs = performance.now() - restoreStart;
+    const restoreCpu = process.cpuUsage(restoreCpuStart);
+    const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
     if (!ok) throw new Error("The restore failed");
     return {
       tasks: state.taskCount,
       fileMiB: statSync(path).size / 2 ** 20,
       saveMs,
       longestPauseMs: during.longest,
+      longestSaveStepMs: persister.stats.longestStepMs ?? NaN,
+      saveCpuMs: cpuMs(saveCpu),
+      restoreCpuMs: cpuMs(restoreCpu),
       baselinePauseMs: baseline.longest,
       eventsDuringSave: during.events,
       restoreMs,
