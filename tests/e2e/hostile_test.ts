@@ -481,6 +481,59 @@ describe("hostile input", () => {
     await assertRoutesAnswer(stalk);
   });
 
+  test("bad dates and what the broker would refuse are 400s naming the option", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ countdown: 1e300 }, "countdown"],
+      [{ countdown: -1e300 }, "countdown"],
+      [{ expires: 1e300 }, "expires"],
+      [{ eta: "0000-01-01T00:00:00" }, "eta"],
+      [{ eta: "9999-12-31T23:59:59-14:00" }, "eta"],
+      // AMQP's limits; kombu's Redis envelope has none of them.
+      ...(kind === "amqp"
+        ? [
+          [{ task_id: "i".repeat(256) }, "task_id"],
+          [{ headers: { ["k".repeat(256)]: 1 } }, "headers"],
+          [{ headers: { big: "x".repeat(9000) } }, "headers"],
+          [{ queue: "q".repeat(256) }, "queue"],
+          [{ exchange: "e", routing_key: "r".repeat(256) }, "routing_key"],
+          [{ expires: 3651 * 86_400 }, "expires"],
+        ] as [Record<string, unknown>, string][]
+        : []),
+    ];
+    for (const route of ["apply", "async-apply", "send-task"]) {
+      for (const [body, option] of cases) {
+        const response = await api<{ error: string }>(stalk.url, `/api/task/${route}/tasks.add`, {
+          method: "POST",
+          body: JSON.stringify(body),
+        });
+        const what = `${route} ${JSON.stringify(body).slice(0, 80)}`;
+        assert.equal(response.status, 400, `${what}: ${response.text}`);
+        assert.ok(response.json?.error.includes(`option '${option}'`), `${what}: ${response.text}`);
+      }
+    }
+    if (kind === "amqp") {
+      for (
+        const [body, pattern] of [
+          [{ exchange: "no-such-exchange", routing_key: "x" }, /no such exchange/],
+          [{ queue: "amq.hostile" }, /Cannot declare task queue 'amq\.hostile'/],
+        ] as const
+      ) {
+        const response = await api(stalk.url, "/api/task/send-task/tasks.add", {
+          method: "POST",
+          body: JSON.stringify(body),
+        });
+        assert.equal(response.status, 400, response.text);
+        assert.match(response.text, pattern);
+      }
+    }
+    const response = await api(stalk.url, "/api/task/send-task/tasks.add", {
+      method: "POST",
+      body: JSON.stringify({ args: ["x".repeat(17 << 20)] }),
+    });
+    assert.equal(response.status, 413, response.text.slice(0, 200));
+    assert.doesNotMatch(stalk.output(), /Unhandled error/);
+  });
+
   test("Stalk restarted against the same cluster starts cleanly and ingests", async () => {
     await stalk.stop();
     const started = Date.now();
