@@ -13,7 +13,7 @@ import { fold } from "../search/fold.ts";
 import { kwargsPairs } from "../search/match_task.ts";
 import type { Search } from "../search/mod.ts";
 import type { Interner } from "./intern.ts";
-import { type HitMode, markFollowed, markHits } from "./search_text.ts";
+import { type HitMode, markHits } from "./search_text.ts";
 import type { RecencyLists } from "./task_index.ts";
 import { NO_RETRIES } from "./task_columns.ts";
 import type { SearchColumn, TaskStore } from "./task_store.ts";
@@ -263,7 +263,6 @@ class Binder {
    */
   #pair(pair: string): ChunkEval {
     const cols = this.#store.cols;
-    const text = this.#store.searchText.kwargs;
     const eq = pair.indexOf("=");
     const key = pair.slice(0, eq);
     const value = pair.slice(eq + 1);
@@ -274,11 +273,18 @@ class Binder {
       : VERBATIM.test(value)
       ? [value, `'${value}'`, `"${value}"`]
       : [""];
+    // One pass per written form finds few places; one pass for the key alone and a comparison
+    // at each of its (many) places was slower.
+    const finds = lead === undefined
+      ? []
+      : tails.map((tail) => this.#hits(["kwargs"], lead + tail, "substring"));
+    const scratch = new Uint8Array(CHUNK);
     return (chunk, base, out) => {
-      if (lead === undefined) out.fill(1);
-      else {
-        out.fill(0);
-        markFollowed(text.block(chunk), lead, tails, out);
+      if (finds.length === 0) out.fill(1);
+      else finds[0](chunk, base, out);
+      for (let f = 1; f < finds.length; f++) {
+        finds[f](chunk, base, scratch);
+        for (let i = 0; i < CHUNK; i++) out[i] |= scratch[i];
       }
       for (let i = out.indexOf(1); i >= 0; i = out.indexOf(1, i + 1)) {
         if (!kwargsPairs(cols.kwargs.get(base + i)).has(pair)) out[i] = 0;

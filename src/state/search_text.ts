@@ -100,30 +100,6 @@ export function markHits(block: TextBlock, term: string, mode: HitMode, out: Uin
   }
 }
 
-/**
- * Marks every slot whose folded value holds `lead` immediately followed by one of `tails`: one
- * `indexOf` pass for `lead`, then a comparison at each place it is found.
- */
-export function markFollowed(
-  block: TextBlock,
-  lead: string,
-  tails: readonly string[],
-  out: Uint8Array,
-): void {
-  const { text, starts } = block;
-  let at = text.indexOf(lead);
-  while (at >= 0) {
-    const after = at + lead.length;
-    if (tails.some((tail) => text.startsWith(tail, after))) {
-      const slot = slotAt(starts, at);
-      out[slot] = 1;
-      at = text.indexOf(lead, starts[slot + 1]);
-    } else {
-      at = text.indexOf(lead, at + 1);
-    }
-  }
-}
-
 /** The slot whose value holds text index `at`: the last `i` with `starts[i] <= at`. */
 function slotAt(starts: Int32Array, at: number): number {
   let lo = 0;

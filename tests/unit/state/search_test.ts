@@ -102,7 +102,14 @@ function prng(seed: number): () => number {
 const NAMES = ["tasks.add", "tasks.echo", "app.mail.Send_Welcome", "app.Straße.sync"];
 const HOSTS = ["celery@w1", "celery@W2", "worker-a@host"];
 const ARGS = ["(1, 2)", "('customer-123',)", "('Café', 'ÉTÉ')", "()", "('timeout',)", null];
-const KWARGS = ["{}", "{'priority': 'high'}", "{'priority': 5, 'k': None}", "{'x': 'a b'}", null];
+const KWARGS = [
+  "{}",
+  "{'priority': 'high'}",
+  "{'priority': 5, 'k': None}",
+  "{'x': 'a b'}",
+  "{'tags': [1, 2], 'who': 'None', 'k': ''}",
+  null,
+];
 const RESULTS = ["3", "None", "'connection timeout'", "'STRASSE'", null];
 const EXCEPTIONS = ["ValueError('boom')", "KeyError('customer')"];
 
@@ -173,6 +180,8 @@ const RANDOM_QUERIES = [
   "kwargs:priority=5",
   "kwargs:k=",
   'kwargs:x="a b"',
+  '"kwargs:tags=[1, 2]"',
+  "kwargs:who=none",
   "result:timeout",
   "exception:boom",
   "exception:customer",
