@@ -12,7 +12,6 @@ import type { TaskMessage } from "../celery/task_message.ts";
 import type { OutgoingEvent } from "../celery/task_sent_event.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
 import { describeError, log } from "../log.ts";
-import { RedisTransport } from "./redis.ts";
 import { findMaster } from "./sentinel_master.ts";
 import {
   backoffDelay,
@@ -31,7 +30,9 @@ import {
 export interface SentinelOptions {
   sentinel: SentinelConfig;
   /** A Redis transport for the master at `node`, reporting its first loss to `onLost`. */
-  connect(node: RedisNode, onLost: (reason: string) => void): RedisTransport;
+  connect(node: RedisNode, onLost: (reason: string) => void): Transport;
+  /** Asks the sentinels for the master; {@linkcode findMaster} unless a test fakes it. */
+  find?: (config: SentinelConfig) => Promise<RedisNode>;
   backoff?: BackoffOptions;
   /** Milliseconds between checks that the master has not moved; node-redis's default 10 s. */
   checkIntervalMs?: number;
@@ -44,7 +45,7 @@ export class SentinelTransport implements Transport {
   readonly #backoff: BackoffOptions;
   readonly #name: string;
   #handlers?: TransportHandlers;
-  #inner?: RedisTransport;
+  #inner?: Transport;
   #master?: RedisNode;
   #generation = 0;
   #attempt = 0;
@@ -77,24 +78,24 @@ export class SentinelTransport implements Transport {
     return this.#inner?.status() ?? this.#status;
   }
 
-  publishControl(message: ControlMessage): Promise<void> {
-    return this.#current().publishControl(message);
+  async publishControl(message: ControlMessage): Promise<void> {
+    return await this.#current().publishControl(message);
   }
 
   replyRoute(): ReplyRoute {
     return this.#current().replyRoute();
   }
 
-  queueLengths(names: string[]): Promise<QueueLength[]> {
-    return this.#current().queueLengths(names);
+  async queueLengths(names: string[]): Promise<QueueLength[]> {
+    return await this.#current().queueLengths(names);
   }
 
-  publishTask(message: TaskMessage, route: TaskRoute): Promise<void> {
-    return this.#current().publishTask(message, route);
+  async publishTask(message: TaskMessage, route: TaskRoute): Promise<void> {
+    return await this.#current().publishTask(message, route);
   }
 
-  publishEvent(event: OutgoingEvent): Promise<void> {
-    return this.#current().publishEvent(event);
+  async publishEvent(event: OutgoingEvent): Promise<void> {
+    return await this.#current().publishEvent(event);
   }
 
   async close(): Promise<void> {
@@ -113,7 +114,7 @@ export class SentinelTransport implements Transport {
     const generation = ++this.#generation;
     let master: RedisNode;
     try {
-      master = await findMaster(this.#options.sentinel);
+      master = await (this.#options.find ?? findMaster)(this.#options.sentinel);
     } catch (error) {
       this.#retry(generation, describeError(error));
       return;
@@ -160,7 +161,7 @@ export class SentinelTransport implements Transport {
     if (this.#closed || !this.#inner || !current) return;
     let master: RedisNode;
     try {
-      master = await findMaster(this.#options.sentinel);
+      master = await (this.#options.find ?? findMaster)(this.#options.sentinel);
     } catch {
       return; // the sentinels are unsure; the connection itself decides
     }
@@ -169,7 +170,7 @@ export class SentinelTransport implements Transport {
     }
   }
 
-  #current(): RedisTransport {
+  #current(): Transport {
     const inner = this.#inner;
     if (!inner) throw unavailableError(this.#status);
     return inner;
