@@ -75,3 +75,23 @@ function decodeName(name: string): string {
     return name;
   }
 }
+
+/**
+ * `value` with {@linkcode redactUrl} applied to every string in it, and secret-named members
+ * (`password`, `sentinel_password`, ...) masked: for worker replies Stalk returns as they came,
+ * whose `conf` may hold a `?password=` URL Celery's own censoring leaves alone.
+ */
+export function redactDeep(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("://") ? redactUrl(value) : value;
+  if (Array.isArray(value)) return value.map(redactDeep);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = typeof item === "string" && SECRET_PARAM.test(key) && item !== ""
+        ? MASK
+        : redactDeep(item);
+    }
+    return out;
+  }
+  return value;
+}

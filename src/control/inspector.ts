@@ -3,6 +3,7 @@
  * Unlike Flower's cache it is refreshed when a worker comes online and on a TTL, its entries
  * for long-offline workers are dropped, and concurrent inspections of a worker are shared.
  */
+import { redactDeep } from "../celery/redact_url.ts";
 import { describeError, log } from "../log.ts";
 import type { ControlClient, Replies } from "./control_client.ts";
 
@@ -168,7 +169,8 @@ export class Inspector {
       if (broker && typeof broker === "object") delete broker.alternates;
     }
     const info = this.#workers.get(worker) ?? {};
-    info[method] = reply;
+    // `conf` and `stats.broker` may carry broker and backend URLs: never return a password.
+    info[method] = method === "conf" || method === "stats" ? redactDeep(reply) : reply;
     info.timestamp = this.#options.now() / 1000;
     this.#workers.set(worker, info);
   }

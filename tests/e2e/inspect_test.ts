@@ -138,6 +138,10 @@ describe("worker inspection and control statuses", () => {
       }
       assert.equal(typeof info.conf, "object");
       assert.equal(info.conf?.["worker_send_task_events"], true);
+      const password = new URL(broker.brokerUrl.replace(/^\w+:/, "http:")).password;
+      if (password) {
+        assert.ok(!JSON.stringify(info).includes(`:${password}@`), "no broker password returned");
+      }
       assert.ok(Math.abs(info.timestamp! - Date.now() / 1000) < 60, `timestamp ${info.timestamp}`);
     });
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { redactUrl } from "../../../src/celery/redact_url.ts";
+import { redactDeep, redactUrl } from "../../../src/celery/redact_url.ts";
 
 test("user:pass@ loses the password and keeps the user, host and path", () => {
   assert.equal(redactUrl("amqp://user:secret@h:5672//"), "amqp://user:****@h:5672//");
@@ -66,5 +66,22 @@ test("JSON members with secret names are masked (transport options)", () => {
   assert.equal(
     redactUrl('{"master_name": "m", "sentinel_kwargs": {"password": "s\\"x"}}'),
     '{"master_name": "m", "sentinel_kwargs": {"password": "****"}}',
+  );
+});
+
+test("redactDeep masks URLs and secret-named members anywhere in a worker reply", () => {
+  assert.deepEqual(
+    redactDeep({
+      broker_url: "amqp://u:p@h//",
+      result_backend: "redis://h/0?password=x",
+      nested: [{ sentinel_kwargs: { password: "x" } }, "plain", 3, null],
+      empty_password: "",
+    }),
+    {
+      broker_url: "amqp://u:****@h//",
+      result_backend: "redis://h/0?password=****",
+      nested: [{ sentinel_kwargs: { password: "****" } }, "plain", 3, null],
+      empty_password: "",
+    },
   );
 });

@@ -18,7 +18,9 @@ function setup() {
       w: method === "registered"
         ? ["tasks.add"]
         : method === "stats"
-        ? { pid: 1, broker: { alternates: ["x"] } }
+        ? { pid: 1, broker: { alternates: ["x"], transport_options: { password: "s3cret" } } }
+        : method === "conf"
+        ? { broker_url: "redis+socket:///r.sock?password=s3cret", worker_concurrency: 2 }
         : [],
     }];
   };
@@ -56,9 +58,13 @@ test("a worker unheard at worker-online is inspected again on a later heartbeat,
   for (const method of INSPECT_METHODS) assert.ok(method in info, method);
   assert.deepEqual(
     info.stats,
-    { pid: 1, broker: {} },
-    "stats.broker.alternates is dropped as Flower does",
+    { pid: 1, broker: { transport_options: { password: "****" } } },
+    "stats.broker.alternates is dropped as Flower does, and no password is kept",
   );
+  assert.deepEqual(info.conf, {
+    broker_url: "redis+socket:///r.sock?password=****",
+    worker_concurrency: 2,
+  });
   t.advance(60_000);
   t.inspector.onWorkerEvent("worker-heartbeat", "w");
   assert.equal(t.inspections(), 2, "a complete worker is not asked on heartbeats");
