@@ -48,7 +48,7 @@ export function serve(options: ServeOptions, handler: FetchHandler): HttpServer 
       port: options.port,
       hostname,
       idleTimeout: 0,
-      fetch: handler,
+      fetch: (request) => handler(withAbsoluteUrl(request, hostname, options.port)),
     });
     return { port: server.port, close: async () => await server.stop() };
   }
@@ -60,4 +60,13 @@ export function serve(options: ServeOptions, handler: FetchHandler): HttpServer 
     return { port: server.addr.port, close: () => server.shutdown() };
   }
   throw new Error("Unsupported runtime: Stalk runs on Deno or Bun");
+}
+
+/**
+ * Bun gives a request without a `Host` header (HTTP/1.0) the bare target as its URL
+ * (`/healthcheck`), which routers cannot read; Deno makes it absolute. Do the same on Bun.
+ */
+function withAbsoluteUrl(request: Request, hostname: string, port: number): Request {
+  if (request.url.startsWith("http")) return request;
+  return new Request(new URL(request.url, `http://${hostname}:${port}`), request);
 }
