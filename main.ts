@@ -16,8 +16,8 @@ import { Inspector, type WorkerInfo } from "./src/control/inspector.ts";
 import { queueLengths } from "./src/control/queue_lengths.ts";
 import { WorkerControl } from "./src/control/worker_control.ts";
 import { createApp } from "./src/http/app.ts";
-import { basicAuthProvider } from "./src/http/auth/basic.ts";
-import { createAuthPolicy } from "./src/http/auth/policy.ts";
+import { authPolicyFor } from "./src/http/auth/from_config.ts";
+import { LoginThrottle } from "./src/http/auth/throttle.ts";
 import { EventHub } from "./src/ingest/event_hub.ts";
 import { EventIngest } from "./src/ingest/event_ingest.ts";
 import { describeError, log, setLogLevel } from "./src/log.ts";
@@ -31,9 +31,6 @@ import { State } from "./src/state/state.ts";
 import { WorkerCountTable } from "./src/state/worker_counts.ts";
 import { createWebDeps } from "./src/web/deps.ts";
 import { VERSION } from "./src/version.ts";
-
-/** Paths served without credentials even when basic auth is on (probes carry none). */
-const PUBLIC_PATHS = new Set(["/healthcheck"]);
 
 /** Milliseconds the save at shutdown may take before Stalk exits without it. */
 const SHUTDOWN_SAVE_TIMEOUT = 20_000;
@@ -163,13 +160,18 @@ function main(): void {
     }),
   });
 
-  const providers = config.basicAuth.length > 0 ? [basicAuthProvider(config.basicAuth)] : [];
+  let auth;
+  try {
+    auth = authPolicyFor(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`stalk: ${error.message}\n`);
+    process.exit(2);
+  }
   const app = createApp({
-    auth: createAuthPolicy({
-      providers,
-      publicPaths: PUBLIC_PATHS,
-      unauthenticatedApi: config.unauthenticatedApi,
-    }),
+    auth,
+    loginThrottle: new LoginThrottle(),
+    xheaders: config.listen.xheaders,
     state,
     inspector,
     control: workerControl,
@@ -196,7 +198,10 @@ function main(): void {
       health: () => transport.status(),
     }),
   });
-  const server = serve({ port: config.port, hostname: config.address }, app.fetch);
+  const server = serve(
+    { port: config.port, hostname: config.address },
+    (request, info) => app.fetch(request, info),
+  );
   log.info(
     `Stalk ${VERSION} listening on http://${config.address || "0.0.0.0"}:${server.port}, ` +
       `broker ${redactUrl(config.broker)}` +

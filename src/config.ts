@@ -9,6 +9,13 @@ import { parseBackendUrl } from "./celery/backend_url.ts";
 import { redactUrl } from "./celery/redact_url.ts";
 import { ConfigFileError, optionText, parseConfigFile } from "./config_file.ts";
 import { OTHER_FLOWER_VARIABLES, REFUSED } from "./config_refused.ts";
+import {
+  type AccessConfig,
+  type ListenConfig,
+  SECURITY_OPTIONS,
+  securityConfig,
+  securityEntries,
+} from "./config_security.ts";
 
 /** The typed, validated configuration of one Stalk process. */
 export interface Config {
@@ -57,6 +64,10 @@ export interface Config {
   naturalTime: boolean;
   /** `--tasks_columns`: the tasks page's default columns, in Flower's names and order. */
   tasksColumns: TaskColumn[];
+  /** Logins, tokens, roles (`config_security.ts`). */
+  access: AccessConfig;
+  /** TLS, Unix socket, proxy headers. */
+  listen: ListenConfig;
 }
 
 /** The columns of the tasks page, in Flower's order (`--tasks_columns=all` shows them all). */
@@ -273,6 +284,7 @@ const ConfigSchema = v.object({
   auto_refresh: bool,
   natural_time: bool,
   tasks_columns: tasksColumns,
+  ...securityEntries(bool),
 });
 
 type OptionName = keyof typeof ConfigSchema.entries;
@@ -286,6 +298,8 @@ interface OptionSpec {
   env?: string[];
   /** Not settable on the command line (Flower reads it from the environment only). */
   envOnly?: boolean;
+  /** Never quoted in an error message. */
+  secret?: boolean;
 }
 
 /** Every option Stalk understands, with its default and help text. */
@@ -378,6 +392,7 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   state_save_interval: {
     help: "Milliseconds between saves with --persistent; 0 saves only at shutdown (default 15000)",
   },
+  ...SECURITY_OPTIONS,
 };
 
 const VALUE_FLAGS = new Set(["help", "version"]);
@@ -557,7 +572,8 @@ export function loadConfig(
     const key = v.getDotPath(issue)?.split(".")[0] ?? "";
     const where = origin[key] ?? key;
     // Redacted: a broker or backend URL may carry a password.
-    const given = raw[key] === undefined ? "" : `, got '${redactUrl(raw[key])}'`;
+    const hidden = raw[key] === undefined || OPTIONS[key as OptionName]?.secret;
+    const given = hidden ? "" : `, got '${redactUrl(raw[key] ?? "")}'`;
     throw new ConfigError(`invalid value for ${where}: ${issue.message}${given}`);
   }
   const out = result.output;
@@ -591,6 +607,7 @@ export function loadConfig(
       autoRefresh: out.auto_refresh,
       naturalTime: out.natural_time,
       tasksColumns: out.tasks_columns,
+      ...securityConfig(out),
     },
   };
 }

@@ -21,17 +21,10 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
     reason:
       "it takes a Python function (set in flowerconfig.py), and Stalk runs no Python; Flower applies it to the HTML pages only, never to the API",
   },
-  // Issue #12, login, permissions and serving HTTPS.
-  auth: { reason: issue(12) },
-  auth_provider: { reason: issue(12) },
-  oauth2_key: { reason: issue(12) },
-  oauth2_secret: { reason: issue(12) },
-  oauth2_redirect_uri: { reason: issue(12) },
-  cookie_secret: { reason: issue(12) },
+  // Issue #12, serving HTTPS and on a Unix socket.
   certfile: { reason: issue(12) },
   keyfile: { reason: issue(12) },
   ca_certs: { reason: issue(12) },
-  xheaders: { reason: issue(12) },
   unix_socket: { reason: issue(12) },
   // Tornado's logging options, which Flower accepts.
   log_to_stderr: {
@@ -47,10 +40,4 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
 };
 
 /** Variables Flower reads directly (not as `FLOWER_<option>`), and what Stalk does with them. */
-export const OTHER_FLOWER_VARIABLES: Readonly<Record<string, string>> = {
-  FLOWER_GITHUB_OAUTH_DOMAIN: issue(12),
-  FLOWER_GITLAB_OAUTH_DOMAIN: issue(12),
-  FLOWER_GITLAB_AUTH_ALLOWED_GROUPS: issue(12),
-  FLOWER_GITLAB_MIN_ACCESS_LEVEL: issue(12),
-  FLOWER_OAUTH2_OKTA_BASE_URL: issue(12),
-};
+export const OTHER_FLOWER_VARIABLES: Readonly<Record<string, string>> = {};

@@ -5,10 +5,16 @@
 
 /** A running HTTP server. */
 export interface HttpServer {
-  /** The port actually bound (useful with port 0). */
+  /** The port actually bound (useful with port 0); 0 on a Unix socket. */
   port: number;
   /** Stops accepting connections and lets in-flight requests finish. */
   close(): Promise<void>;
+}
+
+/** A certificate and its key, PEM text, for serving HTTPS. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
 }
 
 /** Options for {@linkcode serve}. */
@@ -16,22 +22,53 @@ export interface ServeOptions {
   port: number;
   /** Interface to bind; empty or undefined means every interface. */
   hostname?: string;
+  /** Serve HTTPS with this certificate instead of HTTP. */
+  tls?: TlsFiles;
+  /** Listen on this Unix socket path instead of a TCP port. */
+  unixSocket?: string;
 }
 
-type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** What the server knows about a request's connection. */
+export interface RequestInfo {
+  /** The peer's IP address; undefined on a Unix socket. */
+  remoteAddress?: string;
+}
+
+type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
+
+interface DenoServeInfo {
+  remoteAddr: { transport: string; hostname?: string };
+}
 
 interface DenoLike {
   serve(
-    options: { port: number; hostname?: string; onListen?: () => void },
-    handler: FetchHandler,
-  ): { addr: { port: number }; shutdown(): Promise<void> };
+    options: {
+      port?: number;
+      hostname?: string;
+      path?: string;
+      cert?: string;
+      key?: string;
+      onListen?: () => void;
+    },
+    handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>,
+  ): { addr: { port?: number }; shutdown(): Promise<void> };
+}
+
+interface BunServer {
+  port?: number;
+  requestIP(request: Request): { address: string } | null;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
 
 interface BunLike {
-  serve(options: { port: number; hostname?: string; idleTimeout?: number; fetch: FetchHandler }): {
-    port: number;
-    stop(closeActiveConnections?: boolean): Promise<void> | void;
-  };
+  serve(options: {
+    port?: number;
+    hostname?: string;
+    unix?: string;
+    tls?: { cert: string; key: string };
+    idleTimeout?: number;
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
+  }): BunServer;
 }
 
 const globals = globalThis as { Deno?: DenoLike; Bun?: BunLike };
@@ -39,25 +76,33 @@ const globals = globalThis as { Deno?: DenoLike; Bun?: BunLike };
 /** The name of the runtime Stalk runs on. */
 export const runtimeName: "deno" | "bun" = globals.Bun ? "bun" : "deno";
 
-/** Starts an HTTP server on the current runtime. */
+/** Starts an HTTP(S) server on the current runtime, on a TCP port or a Unix socket. */
 export function serve(options: ServeOptions, handler: FetchHandler): HttpServer {
   const hostname = options.hostname || "0.0.0.0";
+  const where = options.unixSocket
+    ? { unix: options.unixSocket, path: options.unixSocket }
+    : { port: options.port, hostname };
   if (globals.Bun) {
+    const { path: _path, ...bunWhere } = where as Record<string, unknown>;
     // Bun closes a request after 10 s without bytes; `apply` and `result?timeout=` wait longer.
     const server = globals.Bun.serve({
-      port: options.port,
-      hostname,
+      ...bunWhere,
+      ...(options.tls ? { tls: options.tls } : {}),
       idleTimeout: 0,
-      fetch: (request) => handler(withAbsoluteUrl(request, hostname, options.port)),
+      fetch: (request, server) =>
+        handler(withAbsoluteUrl(request, hostname, options.port), {
+          remoteAddress: server.requestIP(request)?.address,
+        }),
     });
-    return { port: server.port, close: async () => await server.stop() };
+    return { port: server.port ?? 0, close: async () => await server.stop() };
   }
   if (globals.Deno) {
+    const { unix: _unix, ...denoWhere } = where as Record<string, unknown>;
     const server = globals.Deno.serve(
-      { port: options.port, hostname, onListen: () => {} },
-      handler,
+      { ...denoWhere, ...(options.tls ?? {}), onListen: () => {} },
+      (request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }),
     );
-    return { port: server.addr.port, close: () => server.shutdown() };
+    return { port: server.addr.port ?? 0, close: () => server.shutdown() };
   }
   throw new Error("Unsupported runtime: Stalk runs on Deno or Bun");
 }

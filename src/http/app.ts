@@ -9,12 +9,14 @@ import { registerControlRoutes } from "./api/control.ts";
 import { registerPublishRoutes } from "./api/publish.ts";
 import { registerTaskRoutes } from "./api/tasks.ts";
 import { registerWorkerRoutes } from "./api/workers.ts";
-import { authGate, requireRoleForWrites } from "./auth/gate.ts";
+import { authGate, requireRole } from "./auth/gate.ts";
+import { clientInfo } from "./client.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { registerHealthRoute } from "./health.ts";
 import { answerWrongMethods } from "./method_not_allowed.ts";
 import { registerMetricsRoute } from "./metrics.ts";
 import { permissiveCors } from "./middleware/cors.ts";
+import { securityHeaders } from "./middleware/security_headers.ts";
 import { errorResponse } from "./on_error.ts";
 import { withUrlPrefix } from "./url_prefix.ts";
 import { errorPage, registerWebRoutes, wantsHtml } from "../web/routes.tsx";
@@ -34,12 +36,14 @@ export function createApp(deps: AppDeps): App {
   app.onError((error, c) =>
     web && wantsHtml(c) ? errorPage(c, web, error) : errorResponse(error, c)
   );
+  app.use("*", securityHeaders());
+  app.use("*", clientInfo({ xheaders: deps.xheaders ?? false }));
   // Flower sends CORS headers only when no authentication is configured.
   if (!deps.auth.required) app.use("*", permissiveCors());
   // Preflights answer before the gate: browsers send them without credentials.
   app.options("*", (c) => c.body(null, 204));
-  app.use("*", authGate(deps.auth));
-  app.use("/api/*", requireRoleForWrites("operator"));
+  app.use("*", authGate(deps.auth, { throttle: deps.loginThrottle }));
+  app.use("*", requireRole(deps.control));
   app.use(
     "*",
     bodyLimit({

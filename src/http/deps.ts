@@ -13,10 +13,22 @@ import type { TaskJson, TaskQuery } from "../state/types.ts";
 import type { AuthPolicy } from "./auth/policy.ts";
 import type { Identity } from "./auth/identity.ts";
 import type { WebDeps } from "../web/deps.ts";
+import type { LoginThrottle } from "./auth/throttle.ts";
+import type { ClientInfo } from "./client.ts";
 
-/** Hono's environment for Stalk: the gate puts the caller's identity on every request. */
+/** What the server passes with each request (`app.fetch(request, connection)`). */
+export interface ConnectionInfo {
+  /** The peer's IP address; absent for in-process requests and Unix sockets. */
+  remoteAddress?: string;
+}
+
+/**
+ * Hono's environment for Stalk: the client (address, HTTPS) and the caller's identity are on
+ * every request, so a route or page asks `c.get("identity").role` what it may show.
+ */
 export interface AppEnv {
-  Variables: { identity: Identity };
+  Bindings: ConnectionInfo;
+  Variables: { identity: Identity; client: ClientInfo };
 }
 
 /** The application every route module registers on (Hono's router answers 404 and 405). */
@@ -105,6 +117,10 @@ export interface AppDeps
   extends HealthDeps, MetricsDeps, WorkerRouteDeps, ControlRouteDeps, PublishRouteDeps {
   /** Who may call what: identities, roles and the 401s (`src/http/auth/`). */
   auth: AuthPolicy;
+  /** Slows down repeated failed logins per address; none means no slowing. */
+  loginThrottle?: LoginThrottle;
+  /** `--xheaders`: trust a proxy's X-Forwarded-For/-Proto and X-Real-Ip. */
+  xheaders?: boolean;
   state: TaskReader & WorkerStatusReader;
   control: WorkerActions;
   /** The web UI's pages (`src/web/`); without it only the API is served. */

@@ -17,7 +17,7 @@ export function withUrlPrefix(app: App, prefix: string): App {
       return c.redirect(`${base}/${url.search}`, 301);
     }
     // Probes keep working at the root, whatever the prefix.
-    if (url.pathname === "/healthcheck") return app.fetch(c.req.raw);
+    if (url.pathname === "/healthcheck") return app.fetch(c.req.raw, c.env);
     if (!url.pathname.startsWith(`${base}/`)) {
       return jsonResponse(
         c,
@@ -26,7 +26,7 @@ export function withUrlPrefix(app: App, prefix: string): App {
       );
     }
     url.pathname = url.pathname.slice(base.length);
-    return app.fetch(new Request(url, c.req.raw));
+    return app.fetch(new Request(url, c.req.raw), c.env);
   });
   return outer;
 }

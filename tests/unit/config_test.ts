@@ -235,25 +235,21 @@ test("None in the file puts an option back to its default, over the environment"
 });
 
 test("Flower options Stalk does not run are refused with the reason, from any source", () => {
-  const files = withFiles({ "flowerconfig.py": "cookie_secret = 'not so secret'\n" });
+  const files = withFiles({ "flowerconfig.py": "keyfile = '/k.pem'\n" });
   const cases: [() => unknown, RegExp][] = [
     [
       () => loadConfig(["--format_task=x"], {}, withFiles({})),
       /'--format_task' \(flag\) is not supported: it takes a Python function/,
     ],
     [
-      () => loadConfig(["--oauth2_key", "id"], {}, withFiles({})),
-      /'--oauth2_key' \(flag\) is not supported: not implemented yet \(issue #12\)/,
-    ],
-    [
-      () => loadConfig(["--auth=.*@example\\.com"], {}, withFiles({})),
-      /not implemented yet \(issue #12\)/,
+      () => loadConfig(["--certfile", "c.pem"], {}, withFiles({})),
+      /'--certfile' \(flag\) is not supported: not implemented yet \(issue #12\)/,
     ],
     [() => loadConfig(["--certfile=/c.pem"], {}, withFiles({})), /issue #12/],
-    [() => loadConfig([], {}, files), /'--cookie_secret' \(flowerconfig\.py line 1\) .*issue #12/],
+    [() => loadConfig([], {}, files), /'--keyfile' \(flowerconfig\.py line 1\) .*issue #12/],
     [
-      () => loadConfig([], { FLOWER_COOKIE_SECRET: "s" }, withFiles({})),
-      /\(FLOWER_COOKIE_SECRET\) .*issue #12/,
+      () => loadConfig([], { FLOWER_UNIX_SOCKET: "/s" }, withFiles({})),
+      /\(FLOWER_UNIX_SOCKET\) .*issue #12/,
     ],
     [() => loadConfig(["--log_file_prefix=/var/log/f"], {}, withFiles({})), /standard error only/],
     [
@@ -290,8 +286,53 @@ test("each unknown FLOWER_ variable and unknown file option gets one warning", (
   assert.equal(command.kind, "run");
   if (command.kind !== "run") return;
   assert.deepEqual(command.warnings, [
-    "Environment variable FLOWER_GITHUB_OAUTH_DOMAIN is ignored: not implemented yet (issue #12)",
     "Unknown environment variable FLOWER_PORTT ignored: Stalk has no option '--portt'",
     "flowerconfig.py line 2: unknown option 'broker_url' ignored",
   ]);
+});
+
+test("an --auth pattern outside Flower's restricted syntax is a ConfigError with the reason", () => {
+  assert.throws(
+    () => loadConfig(["--auth=.*@.*.com"], {}),
+    (error) =>
+      error instanceof ConfigError && /--auth: at most one '\*' is allowed/.test(error.message),
+  );
+  assert.throws(
+    () => loadConfig([], { FLOWER_AUTH_ADMIN: "me@.*.com" }),
+    /FLOWER_AUTH_ADMIN: '\*' is not allowed/,
+  );
+  assert.equal(run(["--auth=.*@example.com"]).access.auth, ".*@example.com");
+});
+
+test("--auth_provider takes Flower's class names, short names and oidc", () => {
+  assert.equal(
+    run(["--auth_provider=flower.views.auth.GithubLoginHandler"]).access.authProvider,
+    "github",
+  );
+  assert.equal(run(["--auth_provider=Okta"]).access.authProvider, "okta");
+  assert.equal(run(["--auth_provider=oidc"]).access.authProvider, "oidc");
+  assert.throws(
+    () => loadConfig(["--auth_provider=my.Custom"], {}),
+    /expected one of google, github/,
+  );
+});
+
+test("a bad secret is reported without being quoted", () => {
+  assert.throws(
+    () => loadConfig(["--cookie_secret=short"], {}),
+    (error) =>
+      error instanceof ConfigError && !error.message.includes("short") &&
+      /16 characters/.test(error.message),
+  );
+});
+
+test("the security options and GitLab's variables have Flower's defaults", () => {
+  const { access, listen } = run([], { FLOWER_GITLAB_AUTH_ALLOWED_GROUPS: "a/b, c" });
+  assert.equal(access.sessionTtl, 43_200);
+  assert.equal(access.metricsPublic, false);
+  assert.equal(access.githubOauthDomain, "github.com");
+  assert.deepEqual(access.gitlabAllowedGroups, ["a/b", "c"]);
+  assert.equal(access.gitlabMinAccessLevel, 20);
+  assert.equal(listen.xheaders, false);
+  assert.equal(run(["--xheaders", "--metrics_public"]).listen.xheaders, true);
 });

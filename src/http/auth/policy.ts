@@ -33,8 +33,8 @@ export interface AuthPolicy {
   readonly required: boolean;
   /** The caller of `c`, or null when the request must be refused with {@linkcode refusal}. */
   authenticate(c: Context): Promise<Identity | null>;
-  /** The 401 for a request that proved no identity. */
-  refusal(): StalkError;
+  /** The 401 for a request `c` that proved no identity. */
+  refusal(c: Context): StalkError;
 }
 
 /** Builds the policy from the configured providers. */
@@ -51,15 +51,20 @@ export function createAuthPolicy(options: AuthPolicyOptions): AuthPolicy {
       if (required) return publicPaths.has(c.req.path) ? PUBLIC_VISITOR : null;
       return unauthenticatedApi || !isApiPath(c.req.path) ? OPEN_ACCESS : null;
     },
-    refusal() {
+    refusal(_c) {
       if (!required) {
         return new StalkError(
           "unauthorized",
           "FLOWER_UNAUTHENTICATED_API environment variable is required to enable API without authentication",
         );
       }
+      // Several providers may each ask for their scheme: one header lists every challenge.
       const headers: Record<string, string> = {};
-      for (const provider of providers) Object.assign(headers, provider.challenge());
+      for (const provider of providers) {
+        for (const [name, value] of Object.entries(provider.challenge())) {
+          headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
+        }
+      }
       const labels = providers.map((provider) => provider.label).join(" or ");
       return new StalkError(
         "unauthorized",

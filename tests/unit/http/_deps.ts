@@ -4,7 +4,7 @@ import { WorkerControl } from "../../../src/control/worker_control.ts";
 import { TaskRunner } from "../../../src/backend/task_runner.ts";
 import type { TransportStatus } from "../../../src/broker/transport.ts";
 import { basicAuthProvider } from "../../../src/http/auth/basic.ts";
-import { createAuthPolicy } from "../../../src/http/auth/policy.ts";
+import { type AuthProvider, createAuthPolicy } from "../../../src/http/auth/policy.ts";
 import type { AppDeps, WorkerInfoReader } from "../../../src/http/deps.ts";
 import type { State } from "../../../src/state/state.ts";
 import { FakePublisher } from "../backend/_fakes.ts";
@@ -13,6 +13,12 @@ import { FakeTransport } from "../control/_fake_transport.ts";
 /** Options for {@linkcode appDeps}. */
 export interface AppDepsOptions {
   basicAuth?: string[];
+  /** More providers, asked after basic auth (tokens, sessions). */
+  providers?: AuthProvider[];
+  /** `--read_only`. */
+  readOnly?: boolean;
+  /** `--metrics_public`. */
+  metricsPublic?: boolean;
   /** `FLOWER_UNAUTHENTICATED_API`; true by default. */
   open?: boolean;
   status?: TransportStatus;
@@ -28,14 +34,17 @@ export function appDeps(state: State, options: AppDepsOptions = {}): AppDeps {
     refresh: () => Promise.resolve(),
   };
   const control = new WorkerControl(new ControlClient(new FakeTransport(), () => 1), inspector, {
-    readOnly: false,
+    readOnly: options.readOnly ?? false,
     timeout: 100,
     knownFromEvents: (name) => state.worker(name) !== undefined,
   });
   return {
     auth: createAuthPolicy({
-      providers: basicAuth.length > 0 ? [basicAuthProvider(basicAuth)] : [],
-      publicPaths: new Set(["/healthcheck"]),
+      providers: [
+        ...(basicAuth.length > 0 ? [basicAuthProvider(basicAuth)] : []),
+        ...(options.providers ?? []),
+      ],
+      publicPaths: new Set(options.metricsPublic ? ["/healthcheck", "/metrics"] : ["/healthcheck"]),
       unauthenticatedApi: options.open ?? true,
     }),
     state,

@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { Hono } from "hono";
 import { basicAuthProvider } from "../../../../src/http/auth/basic.ts";
-import { authGate, requireRoleForWrites } from "../../../../src/http/auth/gate.ts";
+import { authGate, requireRole } from "../../../../src/http/auth/gate.ts";
 import type { AuthProvider } from "../../../../src/http/auth/policy.ts";
 import { createAuthPolicy } from "../../../../src/http/auth/policy.ts";
 import type { App } from "../../../../src/http/deps.ts";
 import { errorResponse } from "../../../../src/http/on_error.ts";
+import { LoginThrottle } from "../../../../src/http/auth/throttle.ts";
 
 /** An app whose routes answer the identity the gate set. */
 function app(providers: AuthProvider[], unauthenticatedApi = false): App {
@@ -19,7 +20,7 @@ function app(providers: AuthProvider[], unauthenticatedApi = false): App {
       createAuthPolicy({ providers, publicPaths: new Set(["/healthcheck"]), unauthenticatedApi }),
     ),
   );
-  app.use("/api/*", requireRoleForWrites("operator"));
+  app.use("*", requireRole());
   app.on(["GET", "POST"], "*", (c) => c.json(c.get("identity")));
   return app;
 }
@@ -62,7 +63,7 @@ test("the first provider that vouches wins; a refusal asks for every provider's 
   assert.equal((await viewer.json()).via, "token");
   const refused = await both.request("/api/tasks");
   assert.equal(refused.status, 401);
-  assert.equal(refused.headers.get("WWW-Authenticate"), "Bearer");
+  assert.equal(refused.headers.get("WWW-Authenticate"), 'Basic realm="stalk", Bearer');
   assert.deepEqual(await refused.json(), {
     error: "Access denied: valid Basic or Bearer credentials are required",
   });
@@ -79,6 +80,46 @@ test("a viewer may read the API but not change anything", async () => {
   const write = await only.request("/api/worker/shutdown/w1", { method: "POST" });
   assert.equal(write.status, 403);
   assert.deepEqual(await write.json(), {
-    error: "Access denied: 'eve' is not allowed to POST '/api/worker/shutdown/w1'",
+    error:
+      "Access denied: POST '/api/worker/shutdown/w1' needs the admin role; 'eve' has the viewer role",
   });
+});
+
+test("repeated wrong credentials from one address are slowed down, others are not", async () => {
+  const waits: number[] = [];
+  const throttled: App = new Hono();
+  throttled.onError(errorResponse);
+  throttled.use("*", async (c, next) => {
+    c.set("client", { address: c.req.header("X-Test-Peer") ?? "unknown", https: false });
+    await next();
+  });
+  throttled.use(
+    "*",
+    authGate(
+      createAuthPolicy({
+        providers: [basicAuthProvider(["alice:secret"])],
+        publicPaths: new Set(),
+        unauthenticatedApi: false,
+      }),
+      {
+        throttle: new LoginThrottle({ freeFailures: 1, baseDelayMs: 50, now: () => 0 }),
+        sleep: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+      },
+    ),
+  );
+  throttled.get("*", (c) => c.text("ok"));
+  const wrong = { ...basic("alice:nope"), "X-Test-Peer": "192.0.2.1" };
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await throttled.request("/", { headers: wrong })).status, 401);
+  }
+  await throttled.request("/", { headers: { ...basic("alice:nope"), "X-Test-Peer": "192.0.2.2" } });
+  await throttled.request("/");
+  assert.deepEqual(
+    waits,
+    [50, 100],
+    "the free failure, then doubling; the other peer and no credentials are not slowed",
+  );
 });

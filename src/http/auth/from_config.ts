@@ -1,0 +1,51 @@
+/**
+ * Builds the auth policy from the configuration: basic-auth users, API tokens, and the public
+ * paths. Reads the token file, so a missing or malformed one stops start-up with a reason.
+ */
+import { readFileSync } from "node:fs";
+import type { Config } from "../../config.ts";
+import { ConfigError } from "../../config.ts";
+import { describeError } from "../../log.ts";
+import { basicAuthProvider } from "./basic.ts";
+import { type AuthPolicy, type AuthProvider, createAuthPolicy } from "./policy.ts";
+import { parseTokenFile, tokenProvider } from "./tokens.ts";
+
+/** Paths served without credentials: probes carry none. */
+const ALWAYS_PUBLIC = ["/healthcheck"];
+
+/** The providers and public paths the configuration asks for. */
+export function authProviders(config: Config): AuthProvider[] {
+  // TODO(#12): the OAuth login lands next; until then refuse rather than run without it.
+  if (config.access.authProvider) {
+    throw new ConfigError("--auth_provider is not available in this build yet");
+  }
+  const providers: AuthProvider[] = [];
+  if (config.basicAuth.length > 0) providers.push(basicAuthProvider(config.basicAuth));
+  if (config.access.apiTokens) providers.push(tokenProvider(readTokens(config.access.apiTokens)));
+  return providers;
+}
+
+/** The policy for `config`, with `extra` providers (the OAuth session) asked after the rest. */
+export function authPolicyFor(config: Config, extra: AuthProvider[] = []): AuthPolicy {
+  const publicPaths = new Set(ALWAYS_PUBLIC);
+  if (config.access.metricsPublic) publicPaths.add("/metrics");
+  return createAuthPolicy({
+    providers: [...authProviders(config), ...extra],
+    publicPaths,
+    unauthenticatedApi: config.unauthenticatedApi,
+  });
+}
+
+function readTokens(path: string) {
+  let text;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read --api_tokens file '${path}': ${describeError(error)}`);
+  }
+  try {
+    return parseTokenFile(text);
+  } catch (error) {
+    throw new ConfigError(`invalid --api_tokens file '${path}': ${describeError(error)}`);
+  }
+}
