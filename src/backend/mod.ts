@@ -25,7 +25,11 @@ export function createResultBackend(
   const parsed = parseBackendUrl(url);
   if (parsed.kind === "rpc") return new RpcBackend(transport);
   if (parsed.kind === "sentinel") {
-    const config = sentinelConfig(parsed.sentinels, transportOptions);
+    const config = sentinelConfig(
+      parsed.sentinels,
+      transportOptions,
+      "--result_backend_transport_options",
+    );
     return new RedisBackend(connectSentinelRedis(parsed, config));
   }
   return new RedisBackend(connectRedis(parsed));

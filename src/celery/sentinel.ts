@@ -70,11 +70,14 @@ export function parseSentinelList(text: string): RedisNode[] {
 export function sentinelConfig(
   sentinels: RedisNode[],
   options: Record<string, unknown>,
+  /** The flag the options came from, for the error message. */
+  flag = "--broker_transport_options",
 ): SentinelConfig {
   const masterName = options.master_name;
   if (typeof masterName !== "string" || masterName === "") {
+    const what = flag === "--broker_transport_options" ? "broker" : "result backend";
     throw new Error(
-      `A sentinel:// broker needs the 'master_name' transport option, as in --broker_transport_options='{"master_name": "mymaster"}'`,
+      `A sentinel:// ${what} needs the 'master_name' transport option, as in ${flag}='{"master_name": "mymaster"}'`,
     );
   }
   const min = options.min_other_sentinels ?? 0;

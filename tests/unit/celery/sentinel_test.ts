@@ -35,6 +35,10 @@ test("a sentinel list refuses other schemes and hides their passwords", () => {
 test("master_name is required, as in kombu", () => {
   const sentinels = [{ host: "h", port: 26379 }];
   assert.throws(() => sentinelConfig(sentinels, {}), /'master_name' transport option/);
+  assert.throws(
+    () => sentinelConfig(sentinels, {}, "--result_backend_transport_options"),
+    /result backend needs .*--result_backend_transport_options=/,
+  );
   const config = sentinelConfig(sentinels, {
     master_name: "mymaster",
     min_other_sentinels: 1,
