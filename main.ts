@@ -25,6 +25,7 @@ import { CeleryMetrics } from "./src/metrics/celery_metrics.ts";
 import { Persister } from "./src/persist/persister.ts";
 import type { StateSnapshot } from "./src/persist/snapshot.ts";
 import { serve } from "./src/runtime.ts";
+import { listenOptions, listenUrl, removeStaleSocket } from "./src/listen.ts";
 import { LamportClock } from "./src/state/clock.ts";
 import { posixUtcOffset, prepareEvent } from "./src/state/receiver.ts";
 import { State } from "./src/state/state.ts";
@@ -160,9 +161,10 @@ function main(): void {
     }),
   });
 
-  let auth;
+  let auth, listen;
   try {
     auth = authPolicyFor(config);
+    listen = listenOptions(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`stalk: ${error.message}\n`);
@@ -198,12 +200,10 @@ function main(): void {
       health: () => transport.status(),
     }),
   });
-  const server = serve(
-    { port: config.port, hostname: config.address },
-    (request, info) => app.fetch(request, info),
-  );
+  if (listen.unixSocket) removeStaleSocket(listen.unixSocket);
+  const server = serve(listen, (request, info) => app.fetch(request, info));
   log.info(
-    `Stalk ${VERSION} listening on http://${config.address || "0.0.0.0"}:${server.port}, ` +
+    `Stalk ${VERSION} listening on ${listenUrl(listen, server.port)}, ` +
       `broker ${redactUrl(config.broker)}` +
       (config.resultBackend ? `, result backend ${redactUrl(config.resultBackend)}` : ""),
   );

@@ -13,7 +13,6 @@ export interface Refusal {
 
 const LOG_FILES =
   "Stalk writes its log to standard error only; redirect it, or let the container runtime or systemd keep and rotate it";
-const issue = (n: number) => `not implemented yet (issue #${n})`;
 
 /** Flower option name → why Stalk refuses it. */
 export const REFUSED: Readonly<Record<string, Refusal>> = {
@@ -21,11 +20,6 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
     reason:
       "it takes a Python function (set in flowerconfig.py), and Stalk runs no Python; Flower applies it to the HTML pages only, never to the API",
   },
-  // Issue #12, serving HTTPS and on a Unix socket.
-  certfile: { reason: issue(12) },
-  keyfile: { reason: issue(12) },
-  ca_certs: { reason: issue(12) },
-  unix_socket: { reason: issue(12) },
   // Tornado's logging options, which Flower accepts.
   log_to_stderr: {
     reason: "Stalk always logs to standard error; it cannot be turned off",

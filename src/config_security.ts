@@ -1,6 +1,7 @@
 /**
  * The options of logins, permissions and TLS: Flower's (`--auth`, `--auth_provider`,
- * `--oauth2_*`, `--cookie_secret`, `--xheaders` and the `FLOWER_*_OAUTH_*` variables) and Stalk's own (`--api_tokens`,
+ * `--oauth2_*`, `--cookie_secret`, `--certfile`, `--keyfile`, `--ca_certs`, `--xheaders`,
+ * `--unix_socket` and the `FLOWER_*_OAUTH_*` variables) and Stalk's own (`--api_tokens`,
  * `--auth_operator`, `--auth_admin`, `--oauth2_issuer`, `--session_ttl`, `--metrics_public`).
  * `config.ts` merges these entries into its one schema.
  */
@@ -39,6 +40,13 @@ export interface AccessConfig {
 
 /** How the server listens. */
 export interface ListenConfig {
+  /** `--certfile` and `--keyfile`: serve HTTPS with this PEM certificate chain and key. */
+  certfile?: string;
+  keyfile?: string;
+  /** `--ca_certs`: accepted and checked for Flower's sake (see docs/auth.md). */
+  caCerts?: string;
+  /** `--unix_socket`: listen on this path instead of a TCP port. */
+  unixSocket?: string;
   /** `--xheaders`: trust a proxy's X-Forwarded-For/-Proto and X-Real-Ip. */
   xheaders: boolean;
 }
@@ -103,7 +111,11 @@ export const securityEntries = (bool: BoolSchema) => ({
     v.transform(Number),
   ),
   oauth2_okta_base_url: v.optional(url),
+  certfile: v.optional(text),
+  keyfile: v.optional(text),
+  ca_certs: v.optional(text),
   xheaders: bool,
+  unix_socket: v.optional(text),
 });
 
 type Entries = ReturnType<typeof securityEntries>;
@@ -149,6 +161,10 @@ export const SECURITY_OPTIONS: Record<
     envOnly: true,
     help: "FLOWER_OAUTH2_OKTA_BASE_URL: https://<org>.okta.com/oauth2[/<server>]",
   },
+  certfile: { help: "TLS certificate chain (PEM): serve HTTPS (needs --keyfile)" },
+  keyfile: { help: "TLS private key (PEM) for --certfile" },
+  ca_certs: { help: "CA certificates (PEM); accepted for Flower compatibility" },
+  unix_socket: { help: "Serve on this Unix socket instead of a TCP port" },
   xheaders: {
     default: "false",
     flag: true,
@@ -180,7 +196,11 @@ export function securityConfig(out: Parsed): { access: AccessConfig; listen: Lis
       oktaBaseUrl: out.oauth2_okta_base_url,
     },
     listen: {
+      certfile: out.certfile,
+      keyfile: out.keyfile,
+      caCerts: out.ca_certs,
       xheaders: out.xheaders,
+      unixSocket: out.unix_socket,
     },
   };
 }

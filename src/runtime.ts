@@ -90,7 +90,7 @@ export function serve(options: ServeOptions, handler: FetchHandler): HttpServer 
       ...(options.tls ? { tls: options.tls } : {}),
       idleTimeout: 0,
       fetch: (request, server) =>
-        handler(withAbsoluteUrl(request, hostname, options.port), {
+        handler(withAbsoluteUrl(request, options.tls ? "https" : "http", hostname, options.port), {
           remoteAddress: server.requestIP(request)?.address,
         }),
     });
@@ -100,7 +100,8 @@ export function serve(options: ServeOptions, handler: FetchHandler): HttpServer 
     const { unix: _unix, ...denoWhere } = where as Record<string, unknown>;
     const server = globals.Deno.serve(
       { ...denoWhere, ...(options.tls ?? {}), onListen: () => {} },
-      (request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }),
+      (request, info) =>
+        handler(withHttpScheme(request), { remoteAddress: info.remoteAddr.hostname }),
     );
     return { port: server.addr.port ?? 0, close: () => server.shutdown() };
   }
@@ -111,7 +112,18 @@ export function serve(options: ServeOptions, handler: FetchHandler): HttpServer 
  * Bun gives a request without a `Host` header (HTTP/1.0) the bare target as its URL
  * (`/healthcheck`), which routers cannot read; Deno makes it absolute. Do the same on Bun.
  */
-function withAbsoluteUrl(request: Request, hostname: string, port: number): Request {
+function withAbsoluteUrl(
+  request: Request,
+  scheme: string,
+  hostname: string,
+  port: number,
+): Request {
   if (request.url.startsWith("http")) return request;
-  return new Request(new URL(request.url, `http://${hostname}:${port}`), request);
+  return new Request(new URL(request.url, `${scheme}://${hostname}:${port}`), request);
+}
+
+/** Deno names a Unix-socket request's scheme `http+unix:`, which routers misread: make it http. */
+function withHttpScheme(request: Request): Request {
+  if (!request.url.startsWith("http+unix:")) return request;
+  return new Request(`http:${request.url.slice("http+unix:".length)}`, request);
 }

@@ -235,21 +235,19 @@ test("None in the file puts an option back to its default, over the environment"
 });
 
 test("Flower options Stalk does not run are refused with the reason, from any source", () => {
-  const files = withFiles({ "flowerconfig.py": "keyfile = '/k.pem'\n" });
+  const files = withFiles({ "flowerconfig.py": "log_file_prefix = '/var/log/f'\n" });
   const cases: [() => unknown, RegExp][] = [
     [
       () => loadConfig(["--format_task=x"], {}, withFiles({})),
       /'--format_task' \(flag\) is not supported: it takes a Python function/,
     ],
     [
-      () => loadConfig(["--certfile", "c.pem"], {}, withFiles({})),
-      /'--certfile' \(flag\) is not supported: not implemented yet \(issue #12\)/,
+      () => loadConfig([], {}, files),
+      /'--log_file_prefix' \(flowerconfig\.py line 1\) .*standard error/,
     ],
-    [() => loadConfig(["--certfile=/c.pem"], {}, withFiles({})), /issue #12/],
-    [() => loadConfig([], {}, files), /'--keyfile' \(flowerconfig\.py line 1\) .*issue #12/],
     [
-      () => loadConfig([], { FLOWER_UNIX_SOCKET: "/s" }, withFiles({})),
-      /\(FLOWER_UNIX_SOCKET\) .*issue #12/,
+      () => loadConfig([], { FLOWER_LOG_ROTATE_WHEN: "midnight" }, withFiles({})),
+      /\(FLOWER_LOG_ROTATE_WHEN\) .*standard error/,
     ],
     [() => loadConfig(["--log_file_prefix=/var/log/f"], {}, withFiles({})), /standard error only/],
     [

@@ -19,6 +19,8 @@ export interface StalkOptions {
   env?: Record<string, string | undefined>;
   /** Wait for `/healthcheck` to answer 200 (default) or only for the port to accept. */
   waitHealthy?: boolean;
+  /** Replaces both waits: Stalk is up once this resolves true (HTTPS, Unix sockets). */
+  ready?: (port: number) => Promise<boolean>;
 }
 
 /** A running Stalk. */
@@ -39,7 +41,7 @@ const STARTUP_TIMEOUT = 20_000;
 
 /** Start Stalk on a free port of 127.0.0.1 and wait until it is up. */
 export async function startStalk(
-  { brokerUrl, args = [], env = {}, waitHealthy = true }: StalkOptions,
+  { brokerUrl, args = [], env = {}, waitHealthy = true, ready }: StalkOptions,
 ): Promise<Stalk> {
   const port = await freePort();
   const flags = [`--broker=${brokerUrl}`, `--port=${port}`, "--address=127.0.0.1", ...args];
@@ -71,6 +73,7 @@ export async function startStalk(
   });
   try {
     await waitFor(async () => {
+      if (ready) return await ready(port);
       if (!waitHealthy) return await accepts(port);
       const response = await fetch(`${url}/healthcheck`);
       await response.body?.cancel();
