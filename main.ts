@@ -22,6 +22,8 @@ import { EventHub } from "./src/ingest/event_hub.ts";
 import { EventIngest } from "./src/ingest/event_ingest.ts";
 import { describeError, log, setLogLevel } from "./src/log.ts";
 import { CeleryMetrics } from "./src/metrics/celery_metrics.ts";
+import { renderProcess } from "./src/metrics/process_metrics.ts";
+import { StalkMetrics } from "./src/metrics/stalk_metrics.ts";
 import { Persister } from "./src/persist/persister.ts";
 import type { StateSnapshot } from "./src/persist/snapshot.ts";
 import { serve } from "./src/runtime.ts";
@@ -102,7 +104,10 @@ function main(): void {
   });
   const clock = new LamportClock(saved?.clock);
   const now = () => Date.now() / 1000;
-  const metrics = new CeleryMetrics(state);
+  const metrics = new CeleryMetrics(state, config.taskRuntimeMetricBuckets);
+  const purgeAfter = config.purgeOfflineWorkers;
+  const hidden = (): ReadonlySet<string> =>
+    purgeAfter === undefined ? new Set() : state.offlineWorkers(purgeAfter);
   if (saved && !metrics.restore(saved.metrics)) {
     log.info("Task runtime buckets changed since the last save: runtime histograms start empty");
   }
@@ -110,6 +115,7 @@ function main(): void {
   const inspector = new Inspector(control, {
     timeout: config.inspectTimeout,
     workerStatus: () => state.workerStatus(),
+    hidden,
   });
   if (saved) inspector.restore(saved.inspector as Record<string, WorkerInfo>);
   // The snapshot's columns are views of the whole file: let it go.
@@ -126,6 +132,8 @@ function main(): void {
   });
   const workerCounts = new WorkerCountTable(config.maxWorkers);
   const hub = new EventHub();
+  let lastEventAt: number | undefined;
+  hub.subscribe(() => lastEventAt = Date.now(), { name: "health" });
   hub.subscribe((event) => workerCounts.observe(event), { name: "worker-counts" });
   hub.subscribe((event) => metrics.observe(event), { name: "metrics" });
   hub.subscribe((event) => {
@@ -157,7 +165,7 @@ function main(): void {
       workers: state.workerRecords(),
       clock: clock.value,
       metrics: metrics.image(),
-      inspector: inspector.all(),
+      inspector: inspector.cached(),
     }),
   });
 
@@ -170,6 +178,18 @@ function main(): void {
     process.stderr.write(`stalk: ${error.message}\n`);
     process.exit(2);
   }
+
+  const health = new StalkMetrics({
+    ingest: () => ingest.counters,
+    connected: () => transport.status().connected,
+    lastEventAt: () => lastEventAt === undefined ? undefined : lastEventAt / 1000,
+    tasks: () => state.taskCount,
+    workers: () => state.workerCount,
+    evictions: () => state.evictions,
+    droppedSeries: () => metrics.dropped,
+    snapshots: persister ? () => persister.stats : undefined,
+    now,
+  });
   const app = createApp({
     auth,
     loginThrottle: new LoginThrottle(),
@@ -180,7 +200,11 @@ function main(): void {
     tasks,
     queueLengths: () => queueLengths(transport, inspector, management),
     health: () => transport.status(),
-    metrics: () => metrics.render(),
+    metrics: () => {
+      const purged = hidden();
+      if (purged.size > 0) metrics.purgeWorkers(purged);
+      return metrics.render(purged) + renderProcess() + health.render();
+    },
     web: createWebDeps({
       options: {
         urlPrefix: config.urlPrefix,

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { parseBackendUrl } from "./celery/backend_url.ts";
 import { redactUrl } from "./celery/redact_url.ts";
+import { DEFAULT_BUCKETS } from "./metrics/registry.ts";
 import { ConfigFileError, optionText, parseConfigFile } from "./config_file.ts";
 import { OTHER_FLOWER_VARIABLES, REFUSED } from "./config_refused.ts";
 import {
@@ -54,6 +55,10 @@ export interface Config {
   db: string;
   /** `--state_save_interval`: ms between saves, 0 = only at shutdown (Stalk's default 15 s). */
   stateSaveInterval: number;
+  /** `--task_runtime_metric_buckets`: upper bounds of `flower_task_runtime_seconds`' buckets. */
+  taskRuntimeMetricBuckets: number[];
+  /** `--purge_offline_workers`: seconds offline after which a worker is hidden and purged. */
+  purgeOfflineWorkers?: number;
   /** `--broker_api`: RabbitMQ's management API, e.g. `http://guest:guest@localhost:15672/api/`. */
   brokerApi?: string;
   /** `--url_prefix`: serve everything under `/<prefix>/`; empty for the root. No slashes around. */
@@ -254,6 +259,20 @@ const logLevel = v.picklist(
   "expected debug, info, warn or error",
 );
 
+/** Flower's bucket list: comma-separated numbers, `inf` allowed (the +Inf bucket is implied). */
+const buckets = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parts = dataset.value.split(",").map((part) => part.trim()).filter(Boolean);
+    const values = parts.map((part) => /^\+?inf$/i.test(part) ? Infinity : Number(part));
+    if (parts.length === 0 || values.some((value) => Number.isNaN(value) || value < 0)) {
+      addIssue({ message: "expected comma-separated bucket bounds such as 0.1,1,10,inf" });
+      return NEVER;
+    }
+    return [...new Set(values.filter((value) => value !== Infinity))].sort((a, b) => a - b);
+  }),
+);
+
 /** One schema for every option; each entry turns the option's text into its typed value. */
 const ConfigSchema = v.object({
   broker: brokerUrl,
@@ -277,6 +296,8 @@ const ConfigSchema = v.object({
   persistent: bool,
   db: v.pipe(v.string(), v.trim(), v.minLength(1, "expected a file path")),
   state_save_interval: v.optional(integer(0, 2_147_483_647)),
+  task_runtime_metric_buckets: buckets,
+  purge_offline_workers: v.optional(integer(1, 2_147_483_647)),
   broker_use_ssl: v.optional(brokerUseSsl),
   result_backend_transport_options: jsonObject,
   broker_api: v.optional(httpUrl),
@@ -393,6 +414,13 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
     help: "Milliseconds between saves with --persistent; 0 saves only at shutdown (default 15000)",
   },
   ...SECURITY_OPTIONS,
+  task_runtime_metric_buckets: {
+    default: DEFAULT_BUCKETS.join(","),
+    help: "Bucket bounds of flower_task_runtime_seconds, comma-separated (inf allowed)",
+  },
+  purge_offline_workers: {
+    help: "Seconds offline after which a worker is hidden from /api/workers and its metrics purged",
+  },
 };
 
 const VALUE_FLAGS = new Set(["help", "version"]);
@@ -600,6 +628,8 @@ export function loadConfig(
       persistent: out.persistent,
       db: out.db,
       stateSaveInterval: out.state_save_interval ?? DEFAULT_SAVE_INTERVAL,
+      taskRuntimeMetricBuckets: out.task_runtime_metric_buckets,
+      purgeOfflineWorkers: out.purge_offline_workers,
       brokerUseSsl: out.broker_use_ssl,
       resultBackendTransportOptions: out.result_backend_transport_options,
       brokerApi: out.broker_api?.trim() || undefined,

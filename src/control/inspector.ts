@@ -35,6 +35,8 @@ export interface InspectorOptions {
   offlineRetention?: number;
   /** Liveness of workers known from events. */
   workerStatus: () => Record<string, boolean>;
+  /** Workers `all()` and `get()` leave out (`--purge_offline_workers`). */
+  hidden?: () => ReadonlySet<string>;
   now?: () => number;
 }
 
@@ -64,11 +66,24 @@ export class Inspector {
 
   constructor(control: ControlClient, options: InspectorOptions) {
     this.#control = control;
-    this.#options = { ttl: 60_000, offlineRetention: 15 * 60_000, now: Date.now, ...options };
+    this.#options = {
+      ttl: 60_000,
+      offlineRetention: 15 * 60_000,
+      now: Date.now,
+      hidden: () => new Set(),
+      ...options,
+    };
   }
 
-  /** Every cached worker. */
+  /** Every cached worker but the hidden ones. */
   all(): Record<string, WorkerInfo> {
+    const hidden = this.#options.hidden();
+    if (hidden.size === 0) return Object.fromEntries(this.#workers);
+    return Object.fromEntries([...this.#workers].filter(([name]) => !hidden.has(name)));
+  }
+
+  /** Every cached worker, hidden ones included (what a save keeps). */
+  cached(): Record<string, WorkerInfo> {
     return Object.fromEntries(this.#workers);
   }
 
@@ -77,9 +92,9 @@ export class Inspector {
     for (const [name, info] of Object.entries(saved)) this.#workers.set(name, { ...info });
   }
 
-  /** One worker's cached info. */
+  /** One worker's cached info, unless hidden. */
   get(name: string): WorkerInfo | undefined {
-    return this.#workers.get(name);
+    return this.#options.hidden().has(name) ? undefined : this.#workers.get(name);
   }
 
   /**

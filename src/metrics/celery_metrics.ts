@@ -48,13 +48,16 @@ export interface SavedHistogram {
   count: number;
 }
 
-/** Handles to the series of one (worker, task) pair. */
+/** Handles to the series of one (worker, task) pair, each created on first use. */
 interface Bundle {
   events: Map<string, Cell>;
   runtime?: HistogramSeries;
-  prefetchTime: Cell;
-  prefetched: Cell;
+  prefetchTime?: Cell;
+  prefetched?: Cell;
 }
+
+/** Distinct (worker, task) label pairs kept by default; see `CeleryMetricsOptions.maxSeries`. */
+export const DEFAULT_MAX_SERIES = 10_000;
 
 /** Flower's metric families, fed one event at a time. */
 export class CeleryMetrics {
@@ -82,9 +85,23 @@ export class CeleryMetrics {
     ["worker"],
   );
   readonly #bundles = new Map<string, Map<string, Bundle>>();
+  readonly #maxSeries: number;
+  #pairs = 0;
+  /** Observations refused by the cap, by family. */
+  readonly dropped: Record<string, number> = {};
 
-  constructor(state: MetricsState, buckets: number[] = DEFAULT_BUCKETS) {
+  /**
+   * `maxSeries` caps the distinct (worker, task) pairs (and workers) with series, so that a
+   * stream of made-up task names or hostnames cannot grow memory without bound; what it refuses
+   * is counted in `dropped`.
+   */
+  constructor(
+    state: MetricsState,
+    buckets: number[] = DEFAULT_BUCKETS,
+    maxSeries = DEFAULT_MAX_SERIES,
+  ) {
     this.#state = state;
+    this.#maxSeries = maxSeries;
     this.runtime = new Histogram(
       "flower_task_runtime_seconds",
       "Task runtime",
@@ -98,13 +115,22 @@ export class CeleryMetrics {
     const worker = event.hostname;
     const type = event.type;
     if (type.startsWith("worker-")) {
-      if (typeof event.active === "number") this.executing.set([worker], event.active);
+      if (typeof event.active !== "number") return;
+      if (this.#bundles.has(worker) || this.#bundles.size < this.#maxSeries) {
+        this.executing.set([worker], event.active);
+      } else {
+        this.#drop("flower_worker_number_of_currently_executing_tasks");
+      }
       return;
     }
     if (!type.startsWith("task-")) return;
     const phase = this.#state.taskPhase(String(event.uuid));
     const task = typeof event.name === "string" ? event.name : phase?.name ?? "";
     const bundle = this.#bundle(worker, task);
+    if (!bundle) {
+      this.#drop("flower_events_total");
+      return;
+    }
     let count = bundle.events.get(type);
     if (!count) {
       count = this.events.cell([worker, type, task]);
@@ -116,29 +142,61 @@ export class CeleryMetrics {
       bundle.runtime ??= this.runtime.seriesFor([worker, task]);
       observeInto(bundle.runtime, this.runtime.buckets, runtime);
     }
-    if (!phase || phase.hasEta) return;
+    // `task-sent` comes from clients: only workers' events touch the worker gauges, so a
+    // client process (a web worker, a cron job) never gets a series of its own there.
+    if (!phase || phase.hasEta || type === "task-sent") return;
     // Flower's rules: a received task without ETA is prefetched until it starts.
     switch (type) {
       case "task-received":
-        if (phase.started === null) bundle.prefetched.n++;
+        if (phase.started === null) this.#prefetched(bundle, worker, task).n++;
         break;
       case "task-started":
         if (phase.received !== null) {
-          bundle.prefetched.n--;
-          bundle.prefetchTime.n = Math.max(0, event.timestamp - phase.received);
+          this.#prefetched(bundle, worker, task).n--;
+          this.#prefetchTime(bundle, worker, task).n = Math.max(
+            0,
+            event.timestamp - phase.received,
+          );
         }
         break;
       case "task-succeeded":
       case "task-failed":
-        bundle.prefetchTime.n = 0;
+        if (phase.received !== null && phase.started !== null) {
+          this.#prefetchTime(bundle, worker, task).n = 0;
+        }
         break;
       case "task-revoked":
       case "task-rejected":
         // Flower never decrements here and drifts; a task that will not start is no longer
         // prefetched.
-        if (phase.received !== null && phase.started === null) bundle.prefetched.n--;
+        if (phase.received !== null && phase.started === null) {
+          this.#prefetched(bundle, worker, task).n--;
+        }
         break;
     }
+  }
+
+  /** Removes every series of `workers` (`--purge_offline_workers`). */
+  purgeWorkers(workers: Iterable<string>): void {
+    for (const worker of workers) {
+      const byTask = this.#bundles.get(worker);
+      if (byTask) {
+        this.#pairs -= byTask.size;
+        this.#bundles.delete(worker);
+      }
+      for (const family of this.#families()) family.removeWhere("worker", worker);
+    }
+  }
+
+  #families() {
+    return [
+      this.events,
+      this.runtime,
+      this.prefetchTime,
+      this.prefetched,
+      this.online,
+      this.executing,
+    ];
   }
 
   /** A copy of every series fed by events. */
@@ -190,37 +248,39 @@ export class CeleryMetrics {
     return true;
   }
 
-  /** The exposition text of every family. */
-  render(): string {
+  /** The exposition text of every family; `hidden` workers get no liveness series. */
+  render(hidden: ReadonlySet<string> = new Set()): string {
     const status = this.#state.workerStatus();
-    for (const [worker, alive] of Object.entries(status)) this.online.set([worker], alive ? 1 : 0);
-    return [
-      this.events,
-      this.runtime,
-      this.prefetchTime,
-      this.prefetched,
-      this.online,
-      this.executing,
-    ]
-      .map((family) => family.render())
-      .join("");
+    for (const [worker, alive] of Object.entries(status)) {
+      if (!hidden.has(worker)) this.online.set([worker], alive ? 1 : 0);
+    }
+    return this.#families().map((family) => family.render()).join("");
   }
 
-  #bundle(worker: string, task: string): Bundle {
+  #bundle(worker: string, task: string): Bundle | undefined {
     let byTask = this.#bundles.get(worker);
+    let bundle = byTask?.get(task);
+    if (bundle) return bundle;
+    if (this.#pairs >= this.#maxSeries) return undefined;
     if (!byTask) {
       byTask = new Map();
       this.#bundles.set(worker, byTask);
     }
-    let bundle = byTask.get(task);
-    if (!bundle) {
-      bundle = {
-        events: new Map(),
-        prefetchTime: this.prefetchTime.cell([worker, task]),
-        prefetched: this.prefetched.cell([worker, task]),
-      };
-      byTask.set(task, bundle);
-    }
+    bundle = { events: new Map() };
+    byTask.set(task, bundle);
+    this.#pairs++;
     return bundle;
+  }
+
+  #prefetched(bundle: Bundle, worker: string, task: string): Cell {
+    return bundle.prefetched ??= this.prefetched.cell([worker, task]);
+  }
+
+  #prefetchTime(bundle: Bundle, worker: string, task: string): Cell {
+    return bundle.prefetchTime ??= this.prefetchTime.cell([worker, task]);
+  }
+
+  #drop(family: string): void {
+    this.dropped[family] = (this.dropped[family] ?? 0) + 1;
   }
 }

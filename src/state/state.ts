@@ -123,6 +123,26 @@ export class State {
     return this.#tasks.size;
   }
 
+  /**
+   * Workers offline for at least `seconds` (or with no heartbeat at all), which
+   * `--purge_offline_workers` hides and purges as Flower does.
+   */
+  offlineWorkers(seconds: number): Set<string> {
+    const now = this.#now();
+    const out = new Set<string>();
+    for (const worker of this.#workers.all()) {
+      if (worker.alive(now)) continue;
+      const last = worker.heartbeats.at(-1);
+      if (last === undefined || now - last >= seconds) out.add(worker.hostname);
+    }
+    return out;
+  }
+
+  /** Tasks evicted to make room under `maxTasks`. */
+  get evictions(): number {
+    return this.#tasks.evictions;
+  }
+
   /** Workers held. */
   get workerCount(): number {
     return this.#workers.size;

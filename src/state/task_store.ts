@@ -61,6 +61,7 @@ export class TaskStore {
   #size = 0;
   /** Events applied: stamped into `cols.seq` by `touch`. */
   #seq = 0;
+  #evictions = 0;
   /** Slots touched since `watchChanges`, while a snapshot is being copied. */
   #changes: number[] | undefined;
 
@@ -128,6 +129,11 @@ export class TaskStore {
   /** The slot of the oldest task held (where the ring starts). */
   get start(): number {
     return this.#size < this.capacity ? 0 : this.#cursor;
+  }
+
+  /** Tasks evicted to make room since the store was made. */
+  get evictions(): number {
+    return this.#evictions;
   }
 
   /** The last update sequence number handed out. */
@@ -329,6 +335,7 @@ export class TaskStore {
 
   /** Removes the task at `slot` from the map, the indexes, the interners and the child links. */
   #evict(slot: number): void {
+    this.#evictions++;
     const { cols, index } = this;
     const uuid = cols.uuid.get(slot);
     const parentId = cols.parent_id.get(slot);

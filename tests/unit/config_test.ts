@@ -334,3 +334,23 @@ test("the security options and GitLab's variables have Flower's defaults", () =>
   assert.equal(listen.xheaders, false);
   assert.equal(run(["--xheaders", "--metrics_public"]).listen.xheaders, true);
 });
+
+test("--task_runtime_metric_buckets takes Flower's list, inf allowed, sorted", () => {
+  assert.deepEqual(
+    run(["--task_runtime_metric_buckets=5,0.5,inf,1"]).taskRuntimeMetricBuckets,
+    [0.5, 1, 5],
+  );
+  assert.throws(
+    () => run(["--task_runtime_metric_buckets=1,x"]),
+    /invalid value for --task_runtime_metric_buckets: expected comma-separated bucket bounds/,
+  );
+});
+
+test("--persistent defaults to a save every 15 s into 'flower'; 0 saves only at shutdown", () => {
+  const config = run(["--persistent"]);
+  assert.equal(config.persistent, true);
+  assert.equal(config.db, "flower");
+  assert.equal(config.stateSaveInterval, 15_000);
+  assert.equal(run(["--persistent", "--state_save_interval=0"]).stateSaveInterval, 0);
+  assert.equal(run(["--purge_offline_workers=60"]).purgeOfflineWorkers, 60);
+});

@@ -79,3 +79,46 @@ test("label values are escaped", () => {
   feed({ type: "task-received", uuid: "a", name: 'we"ird\\name', hostname: "w", timestamp: NOW });
   assert.match(metrics.render(), /task="we\\"ird\\\\name"/);
 });
+
+test("a client's task-sent counts its event but creates no worker gauge series", () => {
+  const { metrics, feed } = setup();
+  feed({ type: "task-sent", uuid: "a", name: "tasks.add", hostname: "gen8330@vm", timestamp: NOW });
+  const text = metrics.render();
+  assert.match(
+    text,
+    /flower_events_total\{worker="gen8330@vm",type="task-sent",task="tasks.add"\} 1/,
+  );
+  assert.doesNotMatch(text, /flower_worker_prefetched_tasks\{worker="gen8330@vm"/);
+  assert.doesNotMatch(text, /flower_task_prefetch_time_seconds\{worker="gen8330@vm"/);
+});
+
+test("label pairs beyond the cap are not recorded, and are counted", () => {
+  const state = new State({ maxTasks: 100, maxWorkers: 10, now: () => NOW });
+  const metrics = new CeleryMetrics(state, [1], 2);
+  for (const name of ["a", "b", "c", "d"]) {
+    const event = {
+      type: "task-received",
+      uuid: name,
+      name: `tasks.${name}`,
+      hostname: "w",
+      timestamp: NOW,
+      clock: 1,
+      local_received: NOW,
+    } as CeleryEvent;
+    state.apply(event);
+    metrics.observe(event);
+  }
+  const text = metrics.render();
+  assert.equal(text.split("\n").filter((l) => l.startsWith("flower_events_total{")).length, 2);
+  assert.deepEqual(metrics.dropped, { flower_events_total: 2 });
+});
+
+test("purging a worker removes every series it labels", () => {
+  const { metrics, feed } = setup();
+  feed({ type: "task-received", uuid: "a", name: "tasks.add", hostname: "w", timestamp: NOW });
+  feed({ type: "task-received", uuid: "b", name: "tasks.add", hostname: "v", timestamp: NOW });
+  metrics.purgeWorkers(["w"]);
+  const text = metrics.render(new Set(["w"]));
+  assert.doesNotMatch(text, /worker="w"/);
+  assert.match(text, /worker="v"/);
+});
