@@ -303,6 +303,8 @@ export class AmqpTransport implements Transport {
     const delay = backoffDelay(this.#attempt++, this.#options.backoff);
     if (this.#status.connected || this.#attempt === 1) {
       log.warn(`Broker ${this.#display} unavailable: ${reason}; retrying in ${delay} ms`);
+    } else {
+      log.debug(`Broker ${this.#display} still unavailable: ${reason}; retrying in ${delay} ms`);
     }
     this.#setStatus(false, reason);
     this.#timer = setTimeout(() => {
