@@ -8,7 +8,13 @@ import type { AMQPChannel, AMQPClient } from "@cloudamqp/amqp-client";
 import { GuardedAmqpClient } from "./amqp_client.ts";
 import type { BrokerUrl } from "../celery/broker_url.ts";
 import { redactUrl } from "../celery/redact_url.ts";
-import { StalkError } from "../errors.ts";
+import {
+  type ControlMessage,
+  PIDBOX_EXCHANGE,
+  REPLY_EXCHANGE,
+  replyQueueName,
+  type ReplyRoute,
+} from "../celery/pidbox.ts";
 import { describeError, log } from "../log.ts";
 import type { TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
@@ -17,15 +23,14 @@ import { AmqpTaskPublisher, consumeResultQueue } from "./amqp_tasks.ts";
 import {
   backoffDelay,
   type BackoffOptions,
-  type ControlMessage,
+  ConnectionStatus,
+  guardHandlers,
   type QueueLength,
   RECONNECT_BACKOFF,
-  type ReplyRoute,
   type ResultMessage,
   type Transport,
   type TransportHandlers,
   type TransportStatus,
-  unavailableError,
 } from "./transport.ts";
 
 /** Options for {@linkcode AmqpTransport}. */
@@ -42,8 +47,6 @@ export interface AmqpOptions {
 }
 
 const EVENT_EXCHANGE = "celeryev";
-const CONTROL_EXCHANGE = "celery.pidbox";
-const REPLY_EXCHANGE = "reply.celery.pidbox";
 
 /** Celery's event stream and pidbox over RabbitMQ. */
 export class AmqpTransport implements Transport {
@@ -58,7 +61,7 @@ export class AmqpTransport implements Transport {
   readonly #oid = crypto.randomUUID();
   #client?: AMQPClient;
   #control?: AMQPChannel;
-  #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
+  readonly #status = new ConnectionStatus();
   #closed = false;
   #attempt = 0;
   /** Bumped on every connect so callbacks of an abandoned connection are ignored. */
@@ -86,34 +89,34 @@ export class AmqpTransport implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    void this.#connect(handlers);
+    void this.#connect(guardHandlers(handlers));
   }
 
   status(): TransportStatus {
-    return this.#status;
+    return this.#status.current;
   }
 
   async publishControl(message: ControlMessage): Promise<void> {
     const channel = this.#control;
     if (!this.#status.connected || !channel || channel.closed) {
-      throw this.#unavailable();
+      throw this.#status.unavailable();
     }
     try {
-      await channel.basicPublish(CONTROL_EXCHANGE, "", JSON.stringify(message.body), {
+      await channel.basicPublish(PIDBOX_EXCHANGE, "", JSON.stringify(message.body), {
         contentType: "application/json",
         contentEncoding: "utf-8",
         deliveryMode: 2,
         headers: message.headers,
       });
     } catch (error) {
-      throw this.#unavailable(error);
+      throw this.#status.unavailable(error);
     }
   }
 
   async publishEvent(event: OutgoingEvent): Promise<void> {
     const channel = this.#control;
     if (!this.#status.connected || !channel || channel.closed) {
-      throw this.#unavailable();
+      throw this.#status.unavailable();
     }
     try {
       await channel.basicPublish(
@@ -128,13 +131,13 @@ export class AmqpTransport implements Transport {
         },
       );
     } catch (error) {
-      throw this.#unavailable(error);
+      throw this.#status.unavailable(error);
     }
   }
 
   replyRoute(): ReplyRoute {
     if (!this.#status.connected) {
-      throw this.#unavailable();
+      throw this.#status.unavailable();
     }
     return { exchange: REPLY_EXCHANGE, routingKey: this.#oid };
   }
@@ -142,7 +145,7 @@ export class AmqpTransport implements Transport {
   async queueLengths(names: string[]): Promise<QueueLength[]> {
     const client = this.#client;
     if (!this.#status.connected || !client) {
-      throw this.#unavailable();
+      throw this.#status.unavailable();
     }
     const out: QueueLength[] = [];
     // A passive declare of a missing queue closes its channel (404), so each probe gets a
@@ -155,7 +158,7 @@ export class AmqpTransport implements Transport {
         out.push({ name, messages: ok.messageCount, consumers: ok.consumerCount });
       } catch (error) {
         if (client.closed) {
-          throw this.#unavailable(error);
+          throw this.#status.unavailable(error);
         }
         out.push({ name, messages: 0, consumers: 0 });
       } finally {
@@ -168,7 +171,7 @@ export class AmqpTransport implements Transport {
   async publishTask(message: TaskMessage, route: TaskRoute): Promise<void> {
     const tasks = this.#tasks;
     if (!this.#status.connected || !tasks) {
-      throw this.#unavailable();
+      throw this.#status.unavailable();
     }
     await tasks.publish(message, route);
   }
@@ -191,7 +194,7 @@ export class AmqpTransport implements Transport {
     clearTimeout(this.#timer);
     const client = this.#client;
     this.#client = undefined;
-    this.#setStatus(false, "closed");
+    this.#status.set(false, "closed");
     if (client && !client.closed) await client.close().catch(() => {});
   }
 
@@ -210,7 +213,7 @@ export class AmqpTransport implements Transport {
       this.#client = client;
       await this.#declare(client, handlers, lost);
       this.#control = await client.channel();
-      await this.#control.exchangeDeclare(CONTROL_EXCHANGE, "fanout", {
+      await this.#control.exchangeDeclare(PIDBOX_EXCHANGE, "fanout", {
         durable: false,
         autoDelete: false,
       });
@@ -218,7 +221,7 @@ export class AmqpTransport implements Transport {
       if (this.#results) {
         await consumeResultQueue(client, this.#results.queue, this.#results.onResult, lost);
       }
-      this.#tasks = new AmqpTaskPublisher(client, (cause) => this.#unavailable(cause));
+      this.#tasks = new AmqpTaskPublisher(client, (cause) => this.#status.unavailable(cause));
     } catch (error) {
       if (!client.closed) await client.close().catch(() => {});
       lost(describeError(error));
@@ -229,13 +232,9 @@ export class AmqpTransport implements Transport {
       return;
     }
     this.#attempt = 0;
-    this.#setStatus(true);
+    this.#status.set(true);
     log.info(`Connected to ${this.#display}, consuming events from ${this.#eventQueue}`);
-    try {
-      handlers.onConnected?.();
-    } catch (error) {
-      log.error(`onConnected handler failed: ${describeError(error)}`);
-    }
+    handlers.onConnected?.();
   }
 
   async #declare(
@@ -252,15 +251,11 @@ export class AmqpTransport implements Transport {
     });
     await channel.queueBind(this.#eventQueue, EVENT_EXCHANGE, "#");
     await channel.basicConsume(this.#eventQueue, { noAck: true }, (message) => {
-      try {
-        handlers.onEvent({
-          routingKey: message.routingKey,
-          body: message.body ?? new Uint8Array(),
-          contentType: message.properties.contentType,
-        });
-      } catch (error) {
-        log.error(`Event handler failed: ${describeError(error)}`);
-      }
+      handlers.onEvent({
+        routingKey: message.routingKey,
+        body: message.body ?? new Uint8Array(),
+        contentType: message.properties.contentType,
+      });
     });
   }
 
@@ -272,7 +267,7 @@ export class AmqpTransport implements Transport {
   ): Promise<void> {
     const channel = await client.channel();
     channel.onerror = (reason) => lost(`reply channel closed: ${reason}`);
-    const queue = `${this.#oid}.${REPLY_EXCHANGE}`;
+    const queue = replyQueueName(this.#oid);
     await channel.exchangeDeclare(REPLY_EXCHANGE, "direct", { durable: false, autoDelete: false });
     await channel.queueDeclare(queue, { durable: false, autoDelete: true }, {
       "x-message-ttl": 300_000,
@@ -281,15 +276,11 @@ export class AmqpTransport implements Transport {
     await channel.queueBind(queue, REPLY_EXCHANGE, this.#oid);
     await channel.basicConsume(queue, { noAck: true }, (message) => {
       const ticket = message.properties.headers?.ticket;
-      try {
-        handlers.onControlReply?.({
-          ticket: typeof ticket === "string" ? ticket : undefined,
-          body: message.body ?? new Uint8Array(),
-          contentType: message.properties.contentType,
-        });
-      } catch (error) {
-        log.error(`Control reply handler failed: ${describeError(error)}`);
-      }
+      handlers.onControlReply?.({
+        ticket: typeof ticket === "string" ? ticket : undefined,
+        body: message.body ?? new Uint8Array(),
+        contentType: message.properties.contentType,
+      });
     });
   }
 
@@ -306,19 +297,11 @@ export class AmqpTransport implements Transport {
     } else {
       log.debug(`Broker ${this.#display} still unavailable: ${reason}; retrying in ${delay} ms`);
     }
-    this.#setStatus(false, reason);
+    this.#status.set(false, reason);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#connect(handlers);
     }, delay);
-  }
-
-  #unavailable(cause?: unknown): StalkError {
-    return unavailableError(this.#status, cause);
-  }
-
-  #setStatus(connected: boolean, reason?: string): void {
-    this.#status = { connected, since: Date.now(), reason };
   }
 }
 

@@ -22,20 +22,26 @@ import {
 } from "../celery/kombu_redis.ts";
 import { encodeTaskBody, type TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
+import {
+  type ControlMessage,
+  PIDBOX_EXCHANGE,
+  REPLY_EXCHANGE,
+  replyQueueName,
+  type ReplyRoute,
+} from "../celery/pidbox.ts";
 import { eventRoutingKey, type OutgoingEvent } from "../celery/task_sent_event.ts";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import {
   backoffDelay,
   type BackoffOptions,
-  type ControlMessage,
+  ConnectionStatus,
+  guardHandlers,
   type QueueLength,
   RECONNECT_BACKOFF,
-  type ReplyRoute,
   type Transport,
   type TransportHandlers,
   type TransportStatus,
-  unavailableError,
 } from "./transport.ts";
 
 /** Options for {@linkcode RedisTransport}. */
@@ -58,8 +64,6 @@ export interface RedisOptions {
 }
 
 const EVENT_EXCHANGE = "celeryev";
-const CONTROL_EXCHANGE = "celery.pidbox";
-const REPLY_EXCHANGE = "reply.celery.pidbox";
 
 /** node-redis with default modules for a parsed URL; the wrapper pins createClient's generics. */
 function newClient(
@@ -104,7 +108,7 @@ export class RedisTransport implements Transport {
   #subscriber?: Client;
   #blocking?: Client;
   #closed = false;
-  #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
+  readonly #status = new ConnectionStatus();
 
   constructor(url: BrokerUrl, options: RedisOptions) {
     this.#url = url;
@@ -119,7 +123,8 @@ export class RedisTransport implements Transport {
       redactUrl(`${url.scheme}${options.tls && !url.tls ? "s" : ""}://${where}/${url.vhost}`);
   }
 
-  start(handlers: TransportHandlers): void {
+  start(unguarded: TransportHandlers): void {
+    const handlers = guardHandlers(unguarded);
     const commands = this.#client("commands");
     this.#commands = commands;
     this.#subscriber = this.#client("subscriber");
@@ -132,7 +137,7 @@ export class RedisTransport implements Transport {
   }
 
   status(): TransportStatus {
-    return this.#status;
+    return this.#status.current;
   }
 
   async publishControl(message: ControlMessage): Promise<void> {
@@ -140,14 +145,14 @@ export class RedisTransport implements Transport {
     const envelope = encodeEnvelope({
       body: JSON.stringify(message.body),
       headers: message.headers,
-      exchange: CONTROL_EXCHANGE,
+      exchange: PIDBOX_EXCHANGE,
       routingKey: "",
     });
     try {
-      const channels = controlChannels(this.#naming, CONTROL_EXCHANGE, this.#sentinel);
+      const channels = controlChannels(this.#naming, PIDBOX_EXCHANGE, this.#sentinel);
       await Promise.all(channels.map((channel) => commands.publish(channel, envelope)));
     } catch (error) {
-      throw this.#unavailable(error);
+      throw this.#status.unavailable(error);
     }
   }
 
@@ -164,7 +169,7 @@ export class RedisTransport implements Transport {
     try {
       await commands.publish(fanoutChannel(this.#naming, EVENT_EXCHANGE, routingKey), envelope);
     } catch (error) {
-      throw this.#unavailable(error);
+      throw this.#status.unavailable(error);
     }
   }
 
@@ -186,7 +191,7 @@ export class RedisTransport implements Transport {
         consumers: 0,
       }));
     } catch (error) {
-      throw this.#unavailable(error);
+      throw this.#status.unavailable(error);
     }
   }
 
@@ -222,7 +227,7 @@ export class RedisTransport implements Transport {
         ? [route.routingKey]
         : await this.#boundQueues(commands, route);
     } catch (error) {
-      throw this.#unavailable(error);
+      throw this.#status.unavailable(error);
     }
     if (queues.length === 0) {
       throw new StalkError(
@@ -237,7 +242,7 @@ export class RedisTransport implements Transport {
       }
       await multi.exec();
     } catch (error) {
-      throw this.#unavailable(error);
+      throw this.#status.unavailable(error);
     }
   }
 
@@ -254,7 +259,7 @@ export class RedisTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#setStatus(false, "closed");
+    this.#status.set(false, "closed");
     const commands = this.#commands;
     if (commands?.isReady) {
       // Leave nothing behind: the binding member and the reply lists are Stalk's own.
@@ -287,12 +292,9 @@ export class RedisTransport implements Transport {
         this.#blocking!.connect(),
       ]);
       await subscriber.pSubscribe(eventPatterns(this.#naming), (message, channel) => {
-        // Called from inside node-redis' reply parser: nothing may be thrown back into it.
-        try {
-          this.#onEventMessage(handlers, message, channel);
-        } catch (error) {
-          log.error(`Event handler failed: ${describeError(error)}`);
-        }
+        // Called from inside node-redis' reply parser, so nothing may be thrown back into it:
+        // the handlers are guarded and #onEventMessage catches the envelope's decoding.
+        this.#onEventMessage(handlers, message, channel);
       });
     } catch (error) {
       if (this.#closed) return;
@@ -320,15 +322,11 @@ export class RedisTransport implements Transport {
       return;
     }
     if (this.#status.connected) return;
-    this.#setStatus(true);
+    this.#status.set(true);
     log.info(
       `Connected to ${this.#display}, subscribed to ${eventPatterns(this.#naming).join(", ")}`,
     );
-    try {
-      handlers.onConnected?.();
-    } catch (error) {
-      log.error(`onConnected handler failed: ${describeError(error)}`);
-    }
+    handlers.onConnected?.();
   }
 
   #onEventMessage(handlers: TransportHandlers, message: string, channel: string): void {
@@ -343,15 +341,11 @@ export class RedisTransport implements Transport {
       });
       return;
     }
-    try {
-      handlers.onEvent({
-        routingKey: decoded.routingKey ?? channel.slice(channel.lastIndexOf("/") + 1),
-        body: decoded.body,
-        contentType: decoded.contentType,
-      });
-    } catch (error) {
-      log.error(`Event handler failed: ${describeError(error)}`);
-    }
+    handlers.onEvent({
+      routingKey: decoded.routingKey ?? channel.slice(channel.lastIndexOf("/") + 1),
+      body: decoded.body,
+      contentType: decoded.contentType,
+    });
   }
 
   async #pollReplies(handlers: TransportHandlers): Promise<void> {
@@ -379,36 +373,31 @@ export class RedisTransport implements Transport {
     try {
       reply = decodeEnvelope(message);
     } catch (error) {
-      handlers.onUndecodable?.({ reason: describeError(error), routingKey: this.#replyQueue() });
+      handlers.onUndecodable?.({
+        reason: describeError(error),
+        routingKey: replyQueueName(this.#oid),
+      });
       return;
     }
     const ticket = reply.headers.ticket;
-    try {
-      handlers.onControlReply?.({
-        ticket: typeof ticket === "string" ? ticket : undefined,
-        body: reply.body,
-        contentType: reply.contentType,
-      });
-    } catch (error) {
-      log.error(`Control reply handler failed: ${describeError(error)}`);
-    }
-  }
-
-  #replyQueue(): string {
-    return `${this.#oid}.${REPLY_EXCHANGE}`;
+    handlers.onControlReply?.({
+      ticket: typeof ticket === "string" ? ticket : undefined,
+      body: reply.body,
+      contentType: reply.contentType,
+    });
   }
 
   #replyMember(): string {
-    return bindingMember(this.#naming, this.#oid, this.#replyQueue());
+    return bindingMember(this.#naming, this.#oid, replyQueueName(this.#oid));
   }
 
   #replyKeys(): string[] {
-    return queueKeys(this.#naming, this.#replyQueue());
+    return queueKeys(this.#naming, replyQueueName(this.#oid));
   }
 
   #ready(): Client {
     const commands = this.#commands;
-    if (!this.#status.connected || !commands?.isReady) throw this.#unavailable();
+    if (!this.#status.connected || !commands?.isReady) throw this.#status.unavailable();
     return commands;
   }
 
@@ -419,19 +408,11 @@ export class RedisTransport implements Transport {
     const clients = [this.#commands, this.#subscriber, this.#blocking];
     if (this.#status.connected && clients.every((client) => client?.isReady)) return;
     if (this.#status.connected) log.warn(`Broker ${this.#display} unavailable: ${reason}`);
-    this.#setStatus(false, reason);
+    this.#status.set(false, reason);
     const onLost = this.#onLost;
     if (onLost) {
       this.#onLost = () => {};
       onLost(reason);
     }
-  }
-
-  #unavailable(cause?: unknown): StalkError {
-    return unavailableError(this.#status, cause);
-  }
-
-  #setStatus(connected: boolean, reason?: string): void {
-    this.#status = { connected, since: Date.now(), reason };
   }
 }

@@ -12,18 +12,17 @@ import type { TaskMessage } from "../celery/task_message.ts";
 import type { OutgoingEvent } from "../celery/task_sent_event.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
 import { describeError, log } from "../log.ts";
+import type { ControlMessage, ReplyRoute } from "../celery/pidbox.ts";
 import { findMaster } from "./sentinel_master.ts";
 import {
   backoffDelay,
   type BackoffOptions,
-  type ControlMessage,
+  ConnectionStatus,
   type QueueLength,
   RECONNECT_BACKOFF,
-  type ReplyRoute,
   type Transport,
   type TransportHandlers,
   type TransportStatus,
-  unavailableError,
 } from "./transport.ts";
 
 /** Options for {@linkcode SentinelTransport}. */
@@ -52,7 +51,7 @@ export class SentinelTransport implements Transport {
   #timer?: ReturnType<typeof setTimeout>;
   #check?: ReturnType<typeof setInterval>;
   #closed = false;
-  #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
+  readonly #status = new ConnectionStatus();
 
   constructor(url: BrokerUrl, options: SentinelOptions) {
     this.#options = options;
@@ -75,7 +74,7 @@ export class SentinelTransport implements Transport {
   }
 
   status(): TransportStatus {
-    return this.#inner?.status() ?? this.#status;
+    return this.#inner?.status() ?? this.#status.current;
   }
 
   async publishControl(message: ControlMessage): Promise<void> {
@@ -102,7 +101,7 @@ export class SentinelTransport implements Transport {
     this.#closed = true;
     clearTimeout(this.#timer);
     clearInterval(this.#check);
-    this.#status = { connected: false, since: Date.now(), reason: "closed" };
+    this.#status.set(false, "closed");
     const inner = this.#inner;
     this.#inner = undefined;
     await inner?.close();
@@ -146,7 +145,7 @@ export class SentinelTransport implements Transport {
     if (this.#status.connected || this.#attempt === 1 || inner) {
       log.warn(`Broker ${this.#name} unavailable: ${reason}; asking the sentinels in ${delay} ms`);
     }
-    this.#status = { connected: false, since: Date.now(), reason };
+    this.#status.set(false, reason);
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -172,7 +171,7 @@ export class SentinelTransport implements Transport {
 
   #current(): Transport {
     const inner = this.#inner;
-    if (!inner) throw unavailableError(this.#status);
+    if (!inner) throw this.#status.unavailable();
     return inner;
   }
 }

@@ -3,8 +3,9 @@
  * comes later). Everything above it is broker-agnostic; nothing else imports a broker client.
  */
 import type { BrokerKind } from "../celery/broker_url.ts";
+import type { ControlMessage, ControlReply, ReplyRoute } from "../celery/pidbox.ts";
 import { StalkError } from "../errors.ts";
-import { describeError } from "../log.ts";
+import { describeError, log } from "../log.ts";
 import type { TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
 import type { OutgoingEvent } from "../celery/task_sent_event.ts";
@@ -24,25 +25,6 @@ export interface TransportStatus {
   /** Epoch milliseconds of the last change. */
   since: number;
   reason?: string;
-}
-
-/** A pidbox request as Celery's `Mailbox._publish` sends it (`celery.pidbox` fanout). */
-export interface ControlMessage {
-  body: Record<string, unknown>;
-  headers: Record<string, string | number>;
-}
-
-/** A reply from a worker's mailbox: body `{node: reply}`, header `ticket`. */
-export interface ControlReply {
-  ticket?: string;
-  body: Uint8Array;
-  contentType?: string;
-}
-
-/** Where workers should send replies (the pidbox `reply_to` field). */
-export interface ReplyRoute {
-  exchange: string;
-  routingKey: string;
 }
 
 /** Ready-message and consumer counts of one task queue. */
@@ -95,7 +77,7 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Callbacks a transport drives. They must not throw; a throw is logged and ignored. */
+/** Callbacks a transport drives; transports call them through {@linkcode guardHandlers}. */
 export interface TransportHandlers {
   onEvent(message: EventMessage): void;
   /** Called after every successful (re)connect, when the event queue is consuming. */
@@ -116,10 +98,51 @@ export interface UndecodableMessage {
   routingKey?: string;
 }
 
-/** The 503 a transport throws while down: the cause if there is one, else why it is down. */
-export function unavailableError(status: TransportStatus, cause?: unknown): StalkError {
-  const reason = cause === undefined ? status.reason ?? "not connected" : describeError(cause);
-  return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
+/** A transport's connection status, and the 503 it throws while down. */
+export class ConnectionStatus {
+  #status: TransportStatus = { connected: false, since: Date.now(), reason: "connecting" };
+
+  /** The status now; a new object on every change. */
+  get current(): TransportStatus {
+    return this.#status;
+  }
+
+  get connected(): boolean {
+    return this.#status.connected;
+  }
+
+  /** Records a change; `since` is now. */
+  set(connected: boolean, reason?: string): void {
+    this.#status = { connected, since: Date.now(), reason };
+  }
+
+  /** The 503 while down: the cause if there is one, else why the transport is down. */
+  unavailable(cause?: unknown): StalkError {
+    const reason = cause === undefined
+      ? this.#status.reason ?? "not connected"
+      : describeError(cause);
+    return new StalkError("unavailable", `Broker unavailable: ${reason}`, { cause });
+  }
+}
+
+/**
+ * `handlers` with every throw caught and logged, so that a bug above the transport never
+ * reaches the broker client's callbacks (where it would close a channel or kill a loop).
+ */
+export function guardHandlers(handlers: TransportHandlers): TransportHandlers {
+  const guard = <A extends unknown[]>(what: string, call: (...args: A) => void) => (...args: A) => {
+    try {
+      call(...args);
+    } catch (error) {
+      log.error(`${what} handler failed: ${describeError(error)}`);
+    }
+  };
+  return {
+    onEvent: guard("Event", (message) => handlers.onEvent(message)),
+    onConnected: guard("onConnected", () => handlers.onConnected?.()),
+    onControlReply: guard("Control reply", (reply) => handlers.onControlReply?.(reply)),
+    onUndecodable: guard("Undecodable message", (failure) => handlers.onUndecodable?.(failure)),
+  };
 }
 
 /** Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with jitter. */

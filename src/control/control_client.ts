@@ -5,8 +5,8 @@
  * the process's one reply queue; the ticket keeps concurrent broadcasts apart.
  */
 import * as v from "valibot";
-import type { ControlReply, Transport } from "../broker/transport.ts";
-import { controlRequest } from "../celery/pidbox.ts";
+import type { Transport } from "../broker/transport.ts";
+import { type ControlReply, controlRequest } from "../celery/pidbox.ts";
 import { log } from "../log.ts";
 
 /** Options of one broadcast. */

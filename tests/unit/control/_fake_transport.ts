@@ -1,11 +1,6 @@
 /** An in-memory Transport for control tests: records publishes, lets a test play worker replies. */
-import type {
-  ControlMessage,
-  QueueLength,
-  ReplyRoute,
-  Transport,
-  TransportStatus,
-} from "../../../src/broker/transport.ts";
+import type { QueueLength, Transport, TransportStatus } from "../../../src/broker/transport.ts";
+import type { ControlMessage, ReplyRoute } from "../../../src/celery/pidbox.ts";
 
 /** What a fake worker answers to a request, by method; undefined means silence. */
 export type Responder = (message: ControlMessage) => Record<string, unknown>[] | undefined;
