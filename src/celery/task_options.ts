@@ -4,7 +4,6 @@
  * and the destination resolved as Celery's `send_task_message` resolves it.
  */
 import * as v from "valibot";
-import { badRequest } from "../errors.ts";
 import { depthOf } from "./_event_fast_path.ts";
 import { parseDateTime } from "./task_time.ts";
 
@@ -60,6 +59,14 @@ export interface TaskRoute {
  * values would exhaust the stack of the repr and header writers, and of a worker's JSON decoder.
  */
 export const MAX_BODY_DEPTH = 64;
+
+/** A publishing request Stalk cannot send; the message names the option and quotes the value. */
+export class InvalidTaskRequest extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidTaskRequest";
+  }
+}
 
 const NUMBER = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 const DATE_HELP = "expected ISO 8601 or YYYY-MM-DD HH:MM:SS.ffffff";
@@ -168,21 +175,21 @@ const Body = v.object({
 });
 
 /**
- * Validates a parsed JSON body. Throws a 400 StalkError naming the option for a body that is
- * not an object, an unknown option, or a bad value.
+ * Validates a parsed JSON body. Throws {@linkcode InvalidTaskRequest} naming the option for a
+ * body that is not an object, an unknown option, or a bad value.
  */
 export function parseTaskRequest(body: unknown): TaskRequest {
   if (body === undefined) body = {};
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw badRequest("Invalid body: expected a JSON object");
+    throw new InvalidTaskRequest("Invalid body: expected a JSON object");
   }
   if (depthOf(body, MAX_BODY_DEPTH + 1) > MAX_BODY_DEPTH) {
-    throw badRequest(`Invalid body: nested deeper than ${MAX_BODY_DEPTH} levels`);
+    throw new InvalidTaskRequest(`Invalid body: nested deeper than ${MAX_BODY_DEPTH} levels`);
   }
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (key !== "args" && key !== "kwargs" && !(OPTION_NAMES as string[]).includes(key)) {
-      throw badRequest(
+      throw new InvalidTaskRequest(
         `Unknown option '${key}': expected args, kwargs or one of ${OPTION_NAMES.join(", ")}`,
       );
     }
@@ -192,7 +199,7 @@ export function parseTaskRequest(body: unknown): TaskRequest {
     const issue = result.issues[0];
     const key = String(issue.path?.[0]?.key ?? "body");
     const what = key === "args" || key === "kwargs" ? `'${key}'` : `option '${key}'`;
-    throw badRequest(`Invalid ${what}: ${issue.message}, got ${quote(record[key])}`);
+    throw new InvalidTaskRequest(`Invalid ${what}: ${issue.message}, got ${quote(record[key])}`);
   }
   const out = result.output;
   const options: TaskOptions = {

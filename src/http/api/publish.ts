@@ -5,9 +5,14 @@
  */
 import type { Context } from "hono";
 import * as v from "valibot";
-import { parseTaskRequest, type TaskRequest } from "../../celery/task_options.ts";
+import {
+  InvalidTaskRequest,
+  parseTaskRequest,
+  type TaskRequest,
+} from "../../celery/task_options.ts";
 import type { TaskOutcome } from "../../celery/task_result.ts";
 import { badRequest } from "../../errors.ts";
+import { describeError } from "../../log.ts";
 import type { App, PublishRouteDeps } from "../deps.ts";
 import { optionalSeconds, parseQuery } from "../params.ts";
 import { jsonResponse } from "../json.ts";
@@ -21,7 +26,13 @@ export function registerPublishRoutes(app: App, deps: PublishRouteDeps): void {
   /** Guards, then reads the body: 403 in read-only mode before anything else. */
   const prepare = async (c: Context): Promise<TaskRequest> => {
     deps.control.guardWrite();
-    return parseTaskRequest(await readJsonBody(c));
+    const body = await readJsonBody(c);
+    try {
+      return parseTaskRequest(body);
+    } catch (error) {
+      if (error instanceof InvalidTaskRequest) throw badRequest(error.message);
+      throw error;
+    }
   };
 
   app.post("/api/task/apply/:name{.+}", async (c) => {
@@ -70,7 +81,7 @@ async function readJsonBody(c: Context): Promise<unknown> {
     return JSON.parse(text);
   } catch (error) {
     throw badRequest(
-      `Invalid JSON body: ${error instanceof Error ? error.message : String(error)}`,
+      `Invalid JSON body: ${describeError(error)}`,
     );
   }
 }

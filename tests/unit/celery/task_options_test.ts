@@ -1,13 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { StalkError } from "../../../src/errors.ts";
-import { parseTaskRequest, resolveRoute } from "../../../src/celery/task_options.ts";
+import {
+  InvalidTaskRequest,
+  parseTaskRequest,
+  resolveRoute,
+} from "../../../src/celery/task_options.ts";
 
-/** Asserts a 400 whose message matches `pattern`. */
+/** Asserts a rejection whose message matches `pattern` (the route answers it with a 400). */
 function rejects(body: unknown, pattern: RegExp): void {
   assert.throws(() => parseTaskRequest(body), (error: unknown) => {
-    assert.ok(error instanceof StalkError);
-    assert.equal(error.status, 400);
+    assert.ok(error instanceof InvalidTaskRequest);
     assert.match(error.message, pattern);
     return true;
   });
