@@ -4,7 +4,7 @@
  */
 import process from "node:process";
 import { createResultBackend } from "./src/backend/mod.ts";
-import { TaskRunner } from "./src/backend/task_runner.ts";
+import { TaskRunner } from "./src/tasks/task_runner.ts";
 import { createTransport } from "./src/broker/mod.ts";
 import { managementFor } from "./src/broker/management_api.ts";
 import { parseBrokerUrl } from "./src/celery/broker_url.ts";
@@ -29,7 +29,7 @@ import type { StateSnapshot } from "./src/persist/snapshot.ts";
 import { serve } from "./src/runtime.ts";
 import { listenOptions, listenUrl, removeStaleSocket } from "./src/listen.ts";
 import { LamportClock } from "./src/state/clock.ts";
-import { posixUtcOffset, prepareEvent } from "./src/state/receiver.ts";
+import { posixUtcOffset, prepareEvent } from "./src/ingest/receiver.ts";
 import { State } from "./src/state/state.ts";
 import { WorkerCountTable } from "./src/state/worker_counts.ts";
 import { createWebDeps } from "./src/web/deps.ts";
@@ -68,7 +68,7 @@ function main(): void {
     });
   } catch (error) {
     process.stderr.write(
-      `stalk: invalid value for --broker: ${redactUrl(describeError(error))}\n`,
+      `stalk: invalid value for ${config.brokerSource}: ${redactUrl(describeError(error))}\n`,
     );
     process.exit(2);
   }
@@ -84,7 +84,9 @@ function main(): void {
     );
   } catch (error) {
     process.stderr.write(
-      `stalk: invalid value for --result_backend: ${redactUrl(describeError(error))}\n`,
+      `stalk: invalid value for ${config.resultBackendSource}: ${
+        redactUrl(describeError(error))
+      }\n`,
     );
     process.exit(2);
   }

@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { parseBackendUrl } from "./celery/backend_url.ts";
+import { parseBrokerUrl } from "./celery/broker_url.ts";
+import { strtobool, STRTOBOOL_WORDS } from "./celery/strtobool.ts";
 import { redactUrl } from "./celery/redact_url.ts";
 import { DEFAULT_BUCKETS } from "./metrics/registry.ts";
 import { ConfigFileError, optionText, parseConfigFile } from "./config_file.ts";
@@ -17,10 +19,13 @@ import {
   securityConfig,
   securityEntries,
 } from "./config_security.ts";
+import { describeError } from "./log.ts";
 
 /** The typed, validated configuration of one Stalk process. */
 export interface Config {
   broker: string;
+  /** Where `broker` came from (`--broker`, `FLOWER_BROKER`, `CELERY_BROKER_URL`, …), for errors. */
+  brokerSource: string;
   port: number;
   address: string;
   maxTasks: number;
@@ -39,6 +44,8 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
   /** `--result_backend` / `CELERY_RESULT_BACKEND`: redis://, rediss:// or rpc://; none when unset. */
   resultBackend?: string;
+  /** Where `resultBackend` came from, for errors. */
+  resultBackendSource: string;
   /** `--broker_transport_options`: Celery's `broker_transport_options`, a JSON object. */
   brokerTransportOptions: Record<string, unknown>;
   /** `--result_backend_transport_options`: Celery's `result_backend_transport_options`. */
@@ -122,21 +129,10 @@ export class ConfigError extends Error {
   }
 }
 
-const TRUE = new Set(["y", "yes", "t", "true", "on", "1"]);
-const FALSE = new Set(["n", "no", "f", "false", "off", "0"]);
-
-/** Parses a boolean the way Python's `strtobool` does; undefined when it is not one. */
-export function parseBool(text: string): boolean | undefined {
-  const folded = text.trim().toLowerCase();
-  if (TRUE.has(folded)) return true;
-  if (FALSE.has(folded)) return false;
-  return undefined;
-}
-
 const bool = v.pipe(
   v.string(),
-  v.transform(parseBool),
-  v.boolean("expected a boolean (true/false, yes/no, on/off, 1/0)"),
+  v.transform(strtobool),
+  v.boolean(`expected a boolean (${STRTOBOOL_WORDS})`),
 );
 
 function integer(min: number, max: number) {
@@ -163,6 +159,15 @@ function positiveNumber() {
 const brokerUrl = v.pipe(
   v.string(),
   v.regex(/^[a-z][a-z0-9+.-]*:\/\//i, "expected a broker URL such as amqp://host//"),
+  // Parsed here, so that an error names where the URL came from (CELERY_BROKER_URL, say).
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    try {
+      parseBrokerUrl(dataset.value);
+    } catch (error) {
+      addIssue({ message: describeError(error) });
+    }
+  }),
 );
 
 const credentials = v.pipe(
@@ -190,7 +195,7 @@ const resultBackend = v.pipe(
     try {
       parseBackendUrl(dataset.value);
     } catch (error) {
-      addIssue({ message: error instanceof Error ? error.message : String(error) });
+      addIssue({ message: describeError(error) });
     }
   }),
 );
@@ -214,7 +219,7 @@ const jsonObject = v.pipe(
 const brokerUseSsl = v.pipe(
   v.string(),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const flag = parseBool(dataset.value);
+    const flag = strtobool(dataset.value);
     if (flag !== undefined) return flag;
     try {
       const value: unknown = JSON.parse(dataset.value);
@@ -423,7 +428,8 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   },
 };
 
-const VALUE_FLAGS = new Set(["help", "version"]);
+/** Flags that print something and exit instead of setting an option; they take no value. */
+const COMMAND_FLAGS = new Set(["help", "version"]);
 
 function normaliseFlag(name: string): string {
   return name.replaceAll("-", "_").toLowerCase();
@@ -449,7 +455,7 @@ function readFlags(argv: string[]): Flags {
     if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument '${arg}'`);
     const eq = arg.indexOf("=");
     const name = normaliseFlag(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
-    if (VALUE_FLAGS.has(name)) return { values, refused, wants: name };
+    if (COMMAND_FLAGS.has(name)) return { values, refused, wants: name };
     const known = isOption(name);
     if (!known && !isRefused(name)) throw new ConfigError(`unknown option '--${name}'`);
     const bare = i + 1 >= argv.length || argv[i + 1].startsWith("--");
@@ -610,6 +616,7 @@ export function loadConfig(
     warnings,
     config: {
       broker: out.broker,
+      brokerSource: origin.broker,
       port: out.port,
       address: out.address,
       maxTasks: out.max_tasks,
@@ -622,6 +629,7 @@ export function loadConfig(
       unauthenticatedApi: out.unauthenticated_api,
       logLevel: out.debug ? "debug" : out.logging,
       resultBackend: out.result_backend?.trim() || undefined,
+      resultBackendSource: origin.result_backend,
       applyTimeout: out.apply_timeout,
       brokerTransportOptions: out.broker_transport_options,
       taskSendSentEvent: out.task_send_sent_event,

@@ -8,7 +8,7 @@ import type { QueueLength, TransportStatus } from "../broker/transport.ts";
 import type { ManagementQueue } from "../broker/management_api.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
 import type { WorkerControl } from "../control/worker_control.ts";
-import type { TaskRunner } from "../backend/task_runner.ts";
+import type { TaskRunner } from "../tasks/task_runner.ts";
 import type { TaskJson, TaskQuery } from "../state/types.ts";
 import type { AuthPolicy } from "./auth/policy.ts";
 import type { Identity } from "./auth/identity.ts";

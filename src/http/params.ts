@@ -4,7 +4,9 @@
  */
 import type { Context } from "hono";
 import * as v from "valibot";
+import { strtobool } from "../celery/strtobool.ts";
 import { badRequest } from "../errors.ts";
+import { describeError } from "../log.ts";
 
 /** A schema over parameter texts: every entry takes an optional string. */
 export type ParamSchema = v.ObjectSchema<
@@ -37,7 +39,7 @@ export async function parseForm<S extends ParamSchema>(
       form = await c.req.parseBody();
     } catch (error) {
       throw badRequest(
-        `Invalid form body: ${error instanceof Error ? error.message : String(error)}`,
+        `Invalid form body: ${describeError(error)}`,
       );
     }
   }
@@ -98,13 +100,9 @@ export const optionalSeconds = optionalNumber(
 export const optionalBool = v.optional(
   v.pipe(
     v.string(),
-    v.trim(),
-    v.toLowerCase(),
-    v.picklist(
-      ["", "y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"],
-      "expected a boolean",
-    ),
-    v.transform((text) => ["y", "yes", "t", "true", "on", "1"].includes(text)),
+    // An empty value counts as false, as Tornado's empty argument does in Flower.
+    v.transform((text) => (text.trim() === "" ? false : strtobool(text))),
+    v.boolean("expected a boolean"),
   ),
 );
 

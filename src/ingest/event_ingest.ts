@@ -26,7 +26,7 @@ export type DropReason = RejectReason | "apply_failed" | "undecodable_frame";
 
 /** Where decoded events go. */
 export interface IngestSink {
-  /** Receiver step: clocks and local time (`src/state/receiver.ts`). */
+  /** Receiver step: clocks and local time (`src/ingest/receiver.ts`). */
   prepare(raw: RawEvent): CeleryEvent;
   /** State step: merge into the task and worker tables. */
   apply(event: CeleryEvent): void;

@@ -7,7 +7,7 @@ import type { Search } from "../search/mod.ts";
 
 /**
  * One Celery event after decoding and validation (`src/celery/events.ts`) and after the
- * receiver's clock handling (`src/state/receiver.ts`): `clock` is set, `timestamp` is localised
+ * receiver's clock handling (`src/ingest/receiver.ts`): `clock` is set, `timestamp` is localised
  * and `local_received` is the receiver's own time in epoch seconds.
  */
 export interface CeleryEvent {

@@ -12,7 +12,7 @@ import { EventHub } from "../../src/ingest/event_hub.ts";
 import { EventIngest } from "../../src/ingest/event_ingest.ts";
 import { CeleryMetrics } from "../../src/metrics/celery_metrics.ts";
 import { LamportClock } from "../../src/state/clock.ts";
-import { posixUtcOffset, prepareEvent } from "../../src/state/receiver.ts";
+import { posixUtcOffset, prepareEvent } from "../../src/ingest/receiver.ts";
 import { State } from "../../src/state/state.ts";
 import type { EventMessage } from "../../src/broker/transport.ts";
 import { Flood } from "./_flood.ts";

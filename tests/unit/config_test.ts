@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, helpText, loadConfig, parseBool } from "../../src/config.ts";
+import { ConfigError, helpText, loadConfig } from "../../src/config.ts";
 
 function run(argv: string[], env: Record<string, string> = {}) {
   const command = loadConfig(argv, env);
@@ -33,6 +33,16 @@ test("the broker comes from --broker, then FLOWER_BROKER, then CELERY_BROKER_URL
   assert.equal(run([], { CELERY_BROKER_URL: "amqp://c//" }).broker, "amqp://c//");
   assert.equal(run([], env).broker, "amqp://f//");
   assert.equal(run(["--broker=amqp://flag//"], env).broker, "amqp://flag//");
+});
+
+test("an error about a broker URL names the variable or flag it came from", () => {
+  assert.throws(
+    () => loadConfig([], { CELERY_BROKER_URL: "kafka://h//" }),
+    /^ConfigError: invalid value for CELERY_BROKER_URL: Unsupported broker scheme 'kafka:\/\/'/,
+  );
+  assert.throws(() => loadConfig(["--broker=kafka://h//"], {}), /invalid value for --broker:/);
+  assert.equal(run([], { CELERY_BROKER_URL: "amqp://c//" }).brokerSource, "CELERY_BROKER_URL");
+  assert.equal(run([]).brokerSource, "--broker");
 });
 
 test("dashes in flag names are read as underscores, as Tornado does", () => {
@@ -83,12 +93,6 @@ test("--help and --version are commands, not options", () => {
   assert.equal(loadConfig(["--help"], {}).kind, "help");
   assert.equal(loadConfig(["--version"], {}).kind, "version");
   assert.match(helpText(), /--max_tasks .*default 100000.*FLOWER_MAX_TASKS/);
-});
-
-test("parseBool accepts Python's spellings only", () => {
-  for (const yes of ["y", "YES", "t", "true", "On", "1"]) assert.equal(parseBool(yes), true);
-  for (const no of ["n", "no", "F", "false", "off", "0"]) assert.equal(parseBool(no), false);
-  assert.equal(parseBool("maybe"), undefined);
 });
 
 test("broker transport options are a JSON object", () => {

@@ -1,6 +1,6 @@
 /** In-memory stand-ins for Redis, a publisher and the inspect cache, for backend tests. */
 import type { RedisPort } from "../../../src/backend/redis_client.ts";
-import type { TaskPublisher, TaskRegistry } from "../../../src/backend/task_runner.ts";
+import type { TaskPublisher, TaskRegistry } from "../../../src/tasks/task_runner.ts";
 import type { TaskMessage } from "../../../src/celery/task_message.ts";
 import type { TaskRoute } from "../../../src/celery/task_options.ts";
 import type { OutgoingEvent } from "../../../src/celery/task_sent_event.ts";

@@ -1,7 +1,7 @@
 /** The application's dependencies for in-process HTTP tests: real services over fakes. */
 import { ControlClient } from "../../../src/control/control_client.ts";
 import { WorkerControl } from "../../../src/control/worker_control.ts";
-import { TaskRunner } from "../../../src/backend/task_runner.ts";
+import { TaskRunner } from "../../../src/tasks/task_runner.ts";
 import type { TransportStatus } from "../../../src/broker/transport.ts";
 import { basicAuthProvider } from "../../../src/http/auth/basic.ts";
 import { type AuthProvider, createAuthPolicy } from "../../../src/http/auth/policy.ts";

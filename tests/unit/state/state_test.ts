@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LamportClock } from "../../../src/state/clock.ts";
-import { prepareEvent } from "../../../src/state/receiver.ts";
+import { prepareEvent } from "../../../src/ingest/receiver.ts";
 import { State } from "../../../src/state/state.ts";
 import type { CeleryEvent } from "../../../src/state/types.ts";
 import { fakeState, query, T0, taskEvent, workerEvent } from "./_events.ts";

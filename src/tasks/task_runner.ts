@@ -16,7 +16,7 @@ import {
 import { StalkError } from "../errors.ts";
 import { posixUtcOffset } from "../state/receiver.ts";
 import { describeError, log } from "../log.ts";
-import type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
+import type { ResultBackend, ResultWatch, WaitResult } from "../backend/backend.ts";
 
 /** The broker side: publishes task messages and events (every Transport does). */
 export interface TaskPublisher {

@@ -2,13 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { RedisBackend } from "../../../src/backend/redis.ts";
-import { TaskRunner } from "../../../src/backend/task_runner.ts";
-import { StalkError } from "../../../src/errors.ts";
-import type { App } from "../../../src/http/deps.ts";
-import { registerPublishRoutes } from "../../../src/http/api/publish.ts";
-import { errorResponse } from "../../../src/http/on_error.ts";
-import { FakePublisher, FakeRedis, FakeRegistry, meta } from "./_fakes.ts";
+import { RedisBackend } from "../../../../src/backend/redis.ts";
+import { TaskRunner } from "../../../../src/tasks/task_runner.ts";
+import { StalkError } from "../../../../src/errors.ts";
+import type { App } from "../../../../src/http/deps.ts";
+import { registerPublishRoutes } from "../../../../src/http/api/publish.ts";
+import { errorResponse } from "../../../../src/http/on_error.ts";
+import { FakePublisher, FakeRedis, FakeRegistry, meta } from "../../backend/_fakes.ts";
 
 function setup(options: { readOnly?: boolean; backend?: boolean; applyTimeout?: number } = {}) {
   const redis = new FakeRedis();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LamportClock } from "../../../src/state/clock.ts";
-import { posixUtcOffset, prepareEvent } from "../../../src/state/receiver.ts";
+import { posixUtcOffset, prepareEvent } from "../../../src/ingest/receiver.ts";
 
 const now = () => 1_715_000_100;
 

@@ -3,8 +3,8 @@
  * `EventReceiver.event_from_message` (`celery/events/receiver.py`, protocol doc 2.7).
  */
 import type { RawEvent } from "../celery/events.ts";
-import { isClockValue, type LamportClock } from "./clock.ts";
-import type { CeleryEvent } from "./types.ts";
+import { isClockValue, type LamportClock } from "../state/clock.ts";
+import type { CeleryEvent } from "../state/types.ts";
 
 /** Celery's `CLIENT_CLOCK_SKEW`: a `task-sent` is dated one tick before the receiver's clock. */
 const CLIENT_CLOCK_SKEW = -1;

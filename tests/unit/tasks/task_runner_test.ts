@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RedisBackend } from "../../../src/backend/redis.ts";
-import { TaskRunner } from "../../../src/backend/task_runner.ts";
+import { TaskRunner } from "../../../src/tasks/task_runner.ts";
 import { parseTaskRequest } from "../../../src/celery/task_options.ts";
 import { StalkError } from "../../../src/errors.ts";
-import { FakePublisher, FakeRedis, FakeRegistry, meta } from "./_fakes.ts";
+import { FakePublisher, FakeRedis, FakeRegistry, meta } from "../backend/_fakes.ts";
 
 function setup(options: { backend?: boolean; sentEvents?: boolean } = {}) {
   const redis = new FakeRedis();
