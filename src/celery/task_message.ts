@@ -3,8 +3,7 @@
  * build them: the headers, the properties and the `[args, kwargs, embed]` body.
  */
 import { argsRepr, kwargsRepr } from "./python_repr.ts";
-import type { HeaderValue, TaskOptions } from "./task_options.ts";
-import { badRequest } from "../errors.ts";
+import { type HeaderValue, InvalidTaskRequest, type TaskOptions } from "./task_options.ts";
 import { isPythonDateTime, pythonIsoformat } from "./task_time.ts";
 
 /** The embed part of the body: no callbacks, errbacks, chain or chord. */
@@ -105,7 +104,7 @@ export function buildTaskMessage(
 /** A relative option must land in a year a worker can read (the option's value is quoted). */
 function requireDateTime(epochMicros: number, option: string, value: number): void {
   if (isPythonDateTime(epochMicros)) return;
-  throw badRequest(
+  throw new InvalidTaskRequest(
     `Invalid option '${option}': it gives a time outside the years 1 to 9999, got ${value}`,
   );
 }

@@ -6,15 +6,20 @@
 import { hostname } from "node:os";
 import process from "node:process";
 import { buildTaskMessage, type TaskMessage } from "../celery/task_message.ts";
-import { resolveRoute, type TaskRequest, type TaskRoute } from "../celery/task_options.ts";
+import {
+  InvalidTaskRequest,
+  resolveRoute,
+  type TaskRequest,
+  type TaskRoute,
+} from "../celery/task_options.ts";
 import { isReady, pendingOutcome } from "../celery/task_result.ts";
 import {
   buildTaskSentEvent,
   type OutgoingEvent,
   sentEventQueue,
 } from "../celery/task_sent_event.ts";
-import { StalkError } from "../errors.ts";
-import { posixUtcOffset } from "../state/receiver.ts";
+import { badRequest, StalkError } from "../errors.ts";
+import { posixUtcOffset } from "../ingest/receiver.ts";
 import { describeError, log } from "../log.ts";
 import type { ResultBackend, ResultWatch, WaitResult } from "../backend/backend.ts";
 
@@ -171,13 +176,19 @@ export class TaskRunner {
       .filter((list): list is unknown[] => Array.isArray(list));
   }
 
+  /** The message; 400 for options that only turn out unsendable now (a date past year 9999). */
   #build(name: string, request: TaskRequest): TaskMessage {
-    return buildTaskMessage(name, request.args, request.kwargs, request.options, {
-      id: this.#options.newId(),
-      origin: this.#options.origin,
-      replyTo: this.#replyTo,
-      now: this.#options.now(),
-    });
+    try {
+      return buildTaskMessage(name, request.args, request.kwargs, request.options, {
+        id: this.#options.newId(),
+        origin: this.#options.origin,
+        replyTo: this.#replyTo,
+        now: this.#options.now(),
+      });
+    } catch (error) {
+      if (error instanceof InvalidTaskRequest) throw badRequest(error.message);
+      throw error;
+    }
   }
 
   async #publish(name: string, message: TaskMessage, request: TaskRequest): Promise<void> {

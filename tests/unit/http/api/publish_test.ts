@@ -166,6 +166,7 @@ test("malformed JSON, a non-object body and bad options are 400s with a JSON err
       ['{"eta": "next week"}', /^Invalid option 'eta'/],
       ['{"expires": "never"}', /^Invalid option 'expires'/],
       ['{"countdown": "x"}', /^Invalid option 'countdown'/],
+      ['{"countdown": 1e300}', /^Invalid option 'countdown': .*years 1 to 9999/],
     ] as const
   ) {
     const response = await post("/api/task/async-apply/tasks.add", body);
