@@ -21,6 +21,23 @@ export interface BroadcastOptions {
   deadline?: number;
 }
 
+/** The timer functions a ControlClient uses; a unit test passes a fake clock's. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options for {@linkcode ControlClient}. */
+export interface ControlClientOptions {
+  /** The global timers by default. */
+  timers?: Timers;
+}
+
+const GLOBAL_TIMERS: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 /** Replies by node name (`flatten_reply`). */
 export type Replies = Record<string, unknown>;
 
@@ -37,8 +54,8 @@ interface Collector {
   count: number;
   limit: number;
   idle: number;
-  idleTimer?: ReturnType<typeof setTimeout>;
-  deadlineTimer?: ReturnType<typeof setTimeout>;
+  idleTimer?: unknown;
+  deadlineTimer?: unknown;
   finish(): void;
 }
 
@@ -49,10 +66,12 @@ export class ControlClient {
   readonly #transport: Transport;
   readonly #clock: () => number;
   readonly #pending = new Map<string, Collector>();
+  readonly #timers: Timers;
 
-  constructor(transport: Transport, clock: () => number) {
+  constructor(transport: Transport, clock: () => number, options: ControlClientOptions = {}) {
     this.#transport = transport;
     this.#clock = clock;
+    this.#timers = options.timers ?? GLOBAL_TIMERS;
   }
 
   /** Number of broadcasts still collecting replies. */
@@ -92,15 +111,15 @@ export class ControlClient {
         limit,
         idle: timeout,
         finish: () => {
-          clearTimeout(collector.idleTimer);
-          clearTimeout(collector.deadlineTimer);
+          this.#timers.clearTimeout(collector.idleTimer);
+          this.#timers.clearTimeout(collector.deadlineTimer);
           this.#pending.delete(ticket);
           resolve(collector.replies);
         },
       };
       this.#pending.set(ticket, collector);
-      collector.idleTimer = setTimeout(collector.finish, timeout);
-      collector.deadlineTimer = setTimeout(
+      collector.idleTimer = this.#timers.setTimeout(collector.finish, timeout);
+      collector.deadlineTimer = this.#timers.setTimeout(
         collector.finish,
         options.deadline ?? 3 * timeout + 1000,
       );
@@ -146,7 +165,7 @@ export class ControlClient {
       collector.finish();
       return;
     }
-    clearTimeout(collector.idleTimer);
-    collector.idleTimer = setTimeout(collector.finish, collector.idle);
+    this.#timers.clearTimeout(collector.idleTimer);
+    collector.idleTimer = this.#timers.setTimeout(collector.finish, collector.idle);
   }
 }

@@ -2,14 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ControlClient } from "../../../src/control/control_client.ts";
 import { INSPECT_METHODS, Inspector } from "../../../src/control/inspector.ts";
+import { FakeClock } from "./_fake_clock.ts";
 import { FakeTransport } from "./_fake_transport.ts";
 
 function setup() {
   const transport = new FakeTransport();
-  const client = new ControlClient(transport, () => 1);
+  const clock = new FakeClock(1_000_000);
+  const client = new ControlClient(transport, () => 1, { timers: clock });
   transport.onReply = (ticket, body) =>
     client.handleReply({ ticket, body: new TextEncoder().encode(JSON.stringify(body)) });
-  let now = 1_000_000;
   let answering = false;
   transport.responder = (message) => {
     if (!answering) return undefined;
@@ -27,31 +28,30 @@ function setup() {
   const inspector = new Inspector(client, {
     timeout: 10,
     workerStatus: () => ({ w: true }),
-    now: () => now,
+    now: clock.now,
   });
   return {
     transport,
     inspector,
     answer: () => (answering = true),
-    advance: (ms: number) => (now += ms),
+    /** Lets `ms` pass: inspections time out, and the inspector's clock moves on. */
+    advance: (ms: number) => clock.advance(ms),
     inspections: () => transport.published.filter((m) => m.body.method === "stats").length,
   };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
-
 test("a worker unheard at worker-online is inspected again on a later heartbeat, with backoff", async () => {
   const t = setup();
   t.inspector.onWorkerEvent("worker-online", "w");
-  await settle();
+  await t.advance(40);
   assert.equal(t.inspector.get("w"), undefined);
-  t.advance(1000);
+  await t.advance(1000);
   t.inspector.onWorkerEvent("worker-heartbeat", "w");
   assert.equal(t.inspections(), 1, "too soon to ask again");
-  t.advance(1500);
+  await t.advance(1500);
   t.answer();
   t.inspector.onWorkerEvent("worker-heartbeat", "w");
-  await settle();
+  await t.advance(40);
   assert.equal(t.inspections(), 2);
   const info = t.inspector.get("w");
   assert.ok(info);
@@ -65,7 +65,7 @@ test("a worker unheard at worker-online is inspected again on a later heartbeat,
     broker_url: "redis+socket:///r.sock?password=****",
     worker_concurrency: 2,
   });
-  t.advance(60_000);
+  await t.advance(60_000);
   t.inspector.onWorkerEvent("worker-heartbeat", "w");
   assert.equal(t.inspections(), 2, "a complete worker is not asked on heartbeats");
 });
@@ -76,6 +76,7 @@ test("a forced refresh does not settle for an inspection already in flight", asy
   t.answer();
   const forced = t.inspector.refresh("w", { forced: true });
   const again = t.inspector.refresh("w", { forced: true });
+  await t.advance(10);
   await Promise.all([early, forced, again]);
   assert.equal(t.inspections(), 2, "the second forced call shares the first forced one");
   assert.ok(t.inspector.get("w")?.registered);
