@@ -1,10 +1,10 @@
 /**
  * The one error type of Stalk. Services throw it; the HTTP layer turns it into a response in
- * one place (`src/http/on_error.ts`), so a status and a stable code travel with every failure.
+ * one place (`src/http/on_error.ts`), so a status travels with every expected failure.
  */
 
-/** Machine-readable reasons, stable across releases. */
-export type ErrorCode =
+/** Why an action failed; each kind picks the HTTP status. Clients see the status and message. */
+export type ErrorKind =
   | "bad_request"
   | "unauthorized"
   | "forbidden"
@@ -16,7 +16,7 @@ export type ErrorCode =
   | "timeout"
   | "internal";
 
-const STATUS: Record<ErrorCode, number> = {
+const STATUS: Record<ErrorKind, number> = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -31,7 +31,6 @@ const STATUS: Record<ErrorCode, number> = {
 
 /** An expected failure with the HTTP status it maps to. */
 export class StalkError extends Error {
-  readonly code: ErrorCode;
   readonly status: number;
   /** Extra response headers, e.g. `Allow` or `WWW-Authenticate`. */
   readonly headers: Record<string, string>;
@@ -39,7 +38,7 @@ export class StalkError extends Error {
   readonly details: Record<string, unknown>;
 
   constructor(
-    code: ErrorCode,
+    kind: ErrorKind,
     message: string,
     options: {
       cause?: unknown;
@@ -49,8 +48,7 @@ export class StalkError extends Error {
   ) {
     super(message, { cause: options.cause });
     this.name = "StalkError";
-    this.code = code;
-    this.status = STATUS[code];
+    this.status = STATUS[kind];
     this.headers = options.headers ?? {};
     this.details = options.details ?? {};
   }

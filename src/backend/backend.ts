@@ -1,6 +1,7 @@
 /**
  * The result backend seen from Stalk: one interface, one implementation per kind (`redis.ts`,
- * `rpc.ts`). Routes and services use only this; nothing else imports a Redis client.
+ * `rpc.ts`). Routes and services use only this; besides the Redis transport in src/broker, only
+ * `redis_client.ts` here imports a Redis client.
  */
 import type { TaskOutcome } from "../celery/task_result.ts";
 import { StalkError } from "../errors.ts";

@@ -1,6 +1,7 @@
 /**
- * The broker seen from Stalk: one interface, one implementation per transport (AMQP here; Redis
- * comes later). Everything above it is broker-agnostic; nothing else imports a broker client.
+ * The broker seen from Stalk: one interface, one implementation per transport (`amqp.ts`,
+ * `redis.ts`). Everything above it is broker-agnostic: only src/broker and src/backend import a
+ * broker or Redis client.
  */
 import type { BrokerKind } from "../celery/broker_url.ts";
 import type { ControlMessage, ControlReply, ReplyRoute } from "../celery/pidbox.ts";

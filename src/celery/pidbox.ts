@@ -68,3 +68,12 @@ export function controlRequest(
   const expires = options.timeout ? Math.ceil(nowSeconds + options.timeout) : 0;
   return { body, headers: { clock, expires } };
 }
+
+/**
+ * Task names in an `inspect registered` reply: each entry is `name` or, with
+ * `taskinfoitems`, `name [rate_limit=...]`. Anything but an array lists none.
+ */
+export function registeredTaskNames(registered: unknown): string[] {
+  if (!Array.isArray(registered)) return [];
+  return registered.map((entry) => String(entry).split(" ")[0]);
+}

@@ -4,6 +4,7 @@
  * command, and turns the worker's reply into a message or a typed error — 403 with the worker's
  * own text when it answers with an error, 504 when it does not answer in time.
  */
+import { registeredTaskNames } from "../celery/pidbox.ts";
 import { StalkError } from "../errors.ts";
 import type { ControlClient } from "./control_client.ts";
 import type { Inspector } from "./inspector.ts";
@@ -55,10 +56,9 @@ export class WorkerControl {
       await this.#inspector.refresh(worker, { forced: true });
       registered = this.#inspector.get(worker)?.registered;
     }
-    const names = Array.isArray(registered)
-      ? registered.map((entry) => String(entry).split(" ")[0])
-      : [];
-    if (!names.includes(task)) throw new StalkError("not_found", `Unknown task '${task}'`);
+    if (!registeredTaskNames(registered).includes(task)) {
+      throw new StalkError("not_found", `Unknown task '${task}'`);
+    }
   }
 
   async shutdown(worker: string): Promise<ControlResult> {

@@ -14,7 +14,7 @@ import { describeError, log } from "../log.ts";
 import type { CeleryEvent } from "../state/types.ts";
 import type { EventHub } from "./event_hub.ts";
 
-/** Counters exposed for health and metrics. */
+/** What the event path has handled since start, read through {@linkcode EventIngest.stats}. */
 export interface IngestCounters {
   messages: number;
   events: number;
@@ -36,7 +36,7 @@ export interface IngestSink {
 
 /** Feeds broker messages into the state. */
 export class EventIngest {
-  readonly counters: IngestCounters = { messages: 0, events: 0, rejected: {} };
+  readonly #counters: IngestCounters = { messages: 0, events: 0, rejected: {} };
   readonly #sink: IngestSink;
   readonly #logged = new Set<string>();
 
@@ -44,9 +44,19 @@ export class EventIngest {
     this.#sink = sink;
   }
 
+  /** A copy of the counters: messages, applied events, and drops by reason. */
+  stats(): IngestCounters {
+    const counters = this.#counters;
+    return {
+      messages: counters.messages,
+      events: counters.events,
+      rejected: { ...counters.rejected },
+    };
+  }
+
   /** Handles one broker message. Never throws. */
   handle(message: EventMessage): void {
-    this.counters.messages++;
+    this.#counters.messages++;
     if (message.malformed !== undefined) {
       this.#count("bad_envelope", `${message.malformed} (channel '${message.routingKey}')`);
       return;
@@ -80,7 +90,7 @@ export class EventIngest {
     try {
       const event = this.#sink.prepare(raw);
       this.#sink.apply(event);
-      this.counters.events++;
+      this.#counters.events++;
       // Never throws: a listener's failure is the hub's to count, not an apply failure.
       this.#sink.hub.publish(event);
     } catch (error) {
@@ -89,7 +99,7 @@ export class EventIngest {
   }
 
   #count(reason: DropReason, detail: string): void {
-    this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
+    this.#counters.rejected[reason] = (this.#counters.rejected[reason] ?? 0) + 1;
     if (this.#logged.has(reason)) return;
     this.#logged.add(reason);
     log.warn(

@@ -2,9 +2,9 @@
  * A column of strings indexed by slot, stored in fixed chunks rather than one big array.
  *
  * Why chunks: a generational collector must rescan every old object that had a young value
- * stored into it. JavaScriptCore (the binary's engine) remembers whole objects, so one store
- * into a million-slot array made every minor collection rescan all of it: with ten such columns
- * that was 20-30 ms pauses, several a second, under a modest event flood. A store now dirties one
+ * stored into it. JavaScriptCore (Bun's engine; the shipped binary is Bun-built) remembers whole
+ * objects, so one store into a million-slot array made every minor collection rescan all of it:
+ * with ten such columns that was 20-30 ms pauses, several a second, under a modest event flood. A store now dirties one
  * 4,096-slot chunk, and new tasks are written to the few newest chunks. Growing adds chunks and
  * copies nothing.
  */

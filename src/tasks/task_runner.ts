@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import process from "node:process";
+import { registeredTaskNames } from "../celery/pidbox.ts";
 import { buildTaskMessage, type TaskMessage } from "../celery/task_message.ts";
 import {
   InvalidTaskRequest,
@@ -166,7 +167,7 @@ export class TaskRunner {
       await this.#registry.refresh();
       lists = this.#registeredLists();
     }
-    const known = lists.some((list) => list.some((entry) => String(entry).split(" ")[0] === name));
+    const known = lists.some((list) => registeredTaskNames(list).includes(name));
     if (!known) throw new StalkError("not_found", `Unknown task '${name}'`);
   }
 

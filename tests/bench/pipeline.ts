@@ -48,9 +48,9 @@ export function pipelineRate(
   const start = performance.now();
   for (const message of messages) ingest.handle(message);
   const seconds = (performance.now() - start) / 1000;
-  const rejected = Object.values(ingest.counters.rejected).reduce((a, b) => a + (b ?? 0), 0);
-  if (rejected > 0) throw new Error(`Pipeline rejected events: ${JSON.stringify(ingest.counters)}`);
-  return ingest.counters.events / seconds;
+  const rejected = Object.values(ingest.stats().rejected).reduce((a, b) => a + (b ?? 0), 0);
+  if (rejected > 0) throw new Error(`Pipeline rejected events: ${JSON.stringify(ingest.stats())}`);
+  return ingest.stats().events / seconds;
 }
 
 /** The median of `rounds` runs over the same messages, each into a fresh state. */

@@ -30,9 +30,9 @@ test("valid events reach the state and malformed ones are counted by reason", ()
   ingest.handle(message([event, { type: "task-received" }, event]));
   ingest.handle(message({ ...event, type: "nothing" }, "task.received"));
   assert.equal(applied.length, 2);
-  assert.equal(ingest.counters.messages, 3);
-  assert.equal(ingest.counters.events, 2);
-  assert.deepEqual(ingest.counters.rejected, { bad_json: 1, invalid_fields: 1, unknown_type: 1 });
+  assert.equal(ingest.stats().messages, 3);
+  assert.equal(ingest.stats().events, 2);
+  assert.deepEqual(ingest.stats().rejected, { bad_json: 1, invalid_fields: 1, unknown_type: 1 });
 });
 
 test("an event that makes the state throw is counted and the next one still applies", () => {
@@ -42,7 +42,7 @@ test("an event that makes the state throw is counted and the next one still appl
   const base = { type: "task-received", hostname: "w", timestamp: 1, clock: 1 };
   ingest.handle(message([{ ...base, uuid: "boom" }, { ...base, uuid: "fine" }]));
   assert.deepEqual(applied.map((e) => e.uuid), ["fine"]);
-  assert.equal(ingest.counters.rejected.apply_failed, 1);
+  assert.equal(ingest.stats().rejected.apply_failed, 1);
 });
 
 test("applied events reach the hub; a throwing listener is not an apply failure", () => {
@@ -62,6 +62,6 @@ test("applied events reach the hub; a throwing listener is not an apply failure"
   const base = { type: "task-received", hostname: "w", timestamp: 1, clock: 1 };
   ingest.handle(message([{ ...base, uuid: "boom" }, { ...base, uuid: "fine" }]));
   assert.deepEqual(heard, ["fine"], "an event the state refused is not published");
-  assert.equal(ingest.counters.events, 1);
-  assert.deepEqual(ingest.counters.rejected, { apply_failed: 1 });
+  assert.equal(ingest.stats().events, 1);
+  assert.deepEqual(ingest.stats().rejected, { apply_failed: 1 });
 });
