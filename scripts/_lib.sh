@@ -8,9 +8,10 @@ TOOLS_DIR="$REPO_ROOT/.tools"
 TOOLS_PACKAGES=(deno@^2.9.6 bun@^1.4.5)
 # What Stalk needs from Deno's sandbox, and no more: the network (broker, backend, HTTP), the
 # environment (FLOWER_*, CELERY_*, and variables its npm dependencies read, such as node-redis'
-# REDIS_*), reads (TLS certificate files) and the host name (Celery's gen<pid>@<host> origin).
-# No writes and no subprocesses. Used by `start` and by `build` when it compiles with Deno.
-STALK_PERMISSIONS=(--allow-net --allow-env --allow-read --allow-sys=hostname)
+# REDIS_*), reads (TLS certificate files, the --db snapshot), writes (the --persistent snapshot)
+# and the host name (Celery's gen<pid>@<host> origin). No subprocesses, no FFI, no other system
+# information. Used by `start` and by `build` when it compiles with Deno.
+STALK_PERMISSIONS=(--allow-net --allow-env --allow-read --allow-write --allow-sys=hostname)
 export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
 
 log() { printf '==> %s\n' "$*" >&2; }

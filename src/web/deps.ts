@@ -7,7 +7,7 @@ import type { TransportStatus } from "../broker/transport.ts";
 import type { TaskColumn } from "../config.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
 import type { WorkerControl } from "../control/worker_control.ts";
-import type { TaskRunner } from "../backend/task_runner.ts";
+import type { TaskRunner } from "../tasks/task_runner.ts";
 import type { WorkerCounts } from "../state/worker_counts.ts";
 import type { TaskJson, TaskQuery, WorkerJson } from "../state/types.ts";
 

@@ -22,7 +22,7 @@ import { setLogLevel } from "../../src/log.ts";
 import { CeleryMetrics } from "../../src/metrics/celery_metrics.ts";
 import { Persister } from "../../src/persist/persister.ts";
 import { LamportClock } from "../../src/state/clock.ts";
-import { posixUtcOffset, prepareEvent } from "../../src/state/receiver.ts";
+import { posixUtcOffset, prepareEvent } from "../../src/ingest/receiver.ts";
 import { State } from "../../src/state/state.ts";
 import { Flood } from "./_flood.ts";
 
@@ -92,7 +92,7 @@ export async function persistRun(tasks: number): Promise<PersistSample> {
     const ingestFor = async (done: () => boolean) => {
       let last = performance.now();
       let longest = 0;
-      const before = ingest.counters.events;
+      const before = ingest.stats().events;
       while (!done()) {
         for (let i = 0; i < 10; i++) {
           const next = more.next();
@@ -103,7 +103,7 @@ export async function persistRun(tasks: number): Promise<PersistSample> {
         longest = Math.max(longest, at - last);
         last = at;
       }
-      return { longest, events: ingest.counters.events - before };
+      return { longest, events: ingest.stats().events - before };
     };
     const baselineUntil = performance.now() + 1000;
     const baseline = await ingestFor(() => performance.now() > baselineUntil);
