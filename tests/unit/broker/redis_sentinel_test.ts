@@ -95,7 +95,7 @@ test("while no sentinel names a master, calls answer 503 and the sentinels are a
     assert.equal(transport.status().connected, false);
     assert.throws(
       () => transport.replyRoute(),
-      (error: unknown) => error instanceof StalkError && error.code === "unavailable",
+      (error: unknown) => error instanceof StalkError && error.status === 503,
     );
     await assert.rejects(transport.queueLengths(["celery"]), StalkError);
     mock.timers.tick(1000);
