@@ -182,7 +182,7 @@ function main(): void {
   }
 
   const health = new StalkMetrics({
-    ingest: () => ingest.counters,
+    ingest: () => ingest.stats(),
     connected: () => transport.status().connected,
     lastEventAt: () => lastEventAt === undefined ? undefined : lastEventAt / 1000,
     tasks: () => state.taskCount,
