@@ -8,13 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./deps.ts";
 
-/** What the server knows about the client of one request. */
-export interface ClientInfo {
-  /** The client's IP address, or `unknown` (in-process requests, Unix sockets). */
-  address: string;
-  /** True when the client used HTTPS: directly, or to a trusted proxy. */
-  https: boolean;
-}
+export type { ClientInfo } from "./deps.ts";
 
 /** Puts `client` on every request; `xheaders` trusts a proxy's forwarding headers. */
 export function clientInfo(options: { xheaders: boolean }): MiddlewareHandler<AppEnv> {

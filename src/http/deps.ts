@@ -14,12 +14,19 @@ import type { AuthPolicy } from "./auth/policy.ts";
 import type { Identity } from "./auth/identity.ts";
 import type { WebDeps } from "../web/deps.ts";
 import type { LoginThrottle } from "./auth/throttle.ts";
-import type { ClientInfo } from "./client.ts";
 
 /** What the server passes with each request (`app.fetch(request, connection)`). */
 export interface ConnectionInfo {
   /** The peer's IP address; absent for in-process requests and Unix sockets. */
   remoteAddress?: string;
+}
+
+/** What the server knows about the client of one request (set by `client.ts`). */
+export interface ClientInfo {
+  /** The client's IP address, or `unknown` (in-process requests, Unix sockets). */
+  address: string;
+  /** True when the client used HTTPS: directly, or to a trusted proxy. */
+  https: boolean;
 }
 
 /**

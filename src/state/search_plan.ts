@@ -11,12 +11,12 @@
 import type { SearchNode, Term, TextTerm } from "../search/ast.ts";
 import { fold } from "../search/fold.ts";
 import { kwargsPairs } from "../search/match_task.ts";
-import type { Search } from "../search/mod.ts";
 import type { Interner } from "./intern.ts";
 import { type HitMode, markHits } from "./search_text.ts";
 import type { RecencyLists } from "./task_index.ts";
 import { NO_RETRIES } from "./task_columns.ts";
 import type { SearchColumn, TaskStore } from "./task_store.ts";
+import type { CompiledSearch } from "./types.ts";
 import { CHUNK, SHIFT } from "./text_column.ts";
 
 /** A recency list holding every match of the search (and maybe more). */
@@ -40,7 +40,7 @@ export interface BoundSearch {
 type ChunkEval = (chunk: number, base: number, out: Uint8Array) => void;
 
 /** Binds `search` to `store` for one query; valid while the store does not change. */
-export function bindSearch(store: TaskStore, search: Search): BoundSearch {
+export function bindSearch(store: TaskStore, search: CompiledSearch): BoundSearch {
   const binder = new Binder(store);
   const node = search.node;
   const evaluate = binder.compile(node);

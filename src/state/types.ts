@@ -1,4 +1,4 @@
-import type { Search } from "../search/mod.ts";
+import type { SearchNode } from "../search/ast.ts";
 
 /**
  * Public shapes of the event state: what the ingest pipeline feeds in and what the HTTP layer
@@ -74,7 +74,7 @@ export interface TaskQuery {
   receivedStart?: number;
   receivedEnd?: number;
   /** A compiled search query (`compileSearch`), combined with the filters above. */
-  search?: Search;
+  search?: CompiledSearch;
 }
 
 /** A worker as seen through events (`celery.events.state.Worker`). */
@@ -92,4 +92,14 @@ export interface WorkerJson {
   sw_sys: string | null;
   timestamp: number | null;
   status: boolean;
+}
+
+/**
+ * What the store needs of a compiled search (`Search` in `src/search/mod.ts`); declared here so
+ * that the state does not import the module that imports its task shape.
+ */
+export interface CompiledSearch {
+  readonly query: string;
+  readonly node: SearchNode;
+  readonly matchesAll: boolean;
 }
