@@ -33,6 +33,7 @@ import { posixUtcOffset, prepareEvent } from "./src/ingest/receiver.ts";
 import { State } from "./src/state/state.ts";
 import { WorkerCountTable } from "./src/state/worker_counts.ts";
 import { createWebDeps } from "./src/web/deps.ts";
+import { LiveStreams } from "./src/web/live.ts";
 import { VERSION } from "./src/version.ts";
 
 /** Milliseconds the save at shutdown may take before Stalk exits without it. */
@@ -137,6 +138,7 @@ function main(): void {
   let lastEventAt: number | undefined;
   hub.subscribe(() => lastEventAt = Date.now(), { name: "health" });
   hub.subscribe((event) => workerCounts.observe(event), { name: "worker-counts" });
+  const live = new LiveStreams((listener) => hub.subscribe(listener, { name: "live-pages" }));
   hub.subscribe((event) => metrics.observe(event), { name: "metrics" });
   hub.subscribe((event) => {
     if (event.type.startsWith("worker-")) inspector.onWorkerEvent(event.type, event.hostname);
@@ -224,6 +226,7 @@ function main(): void {
       tasks,
       queueLengths: () => queueLengths(transport, inspector, management),
       health: () => transport.status(),
+      live,
     }),
   });
   if (listen.unixSocket) removeStaleSocket(listen.unixSocket);
@@ -241,6 +244,8 @@ function main(): void {
     log.info(`Received ${signal}, shutting down`);
     waker.stop();
     inspector.stop();
+    // Open event streams would keep the server from closing.
+    live.close();
     const closing = Promise.race([
       Promise.allSettled([server.close(), transport.close(), backend?.close()]),
       new Promise((resolve) => setTimeout(resolve, 3000)),

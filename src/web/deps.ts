@@ -8,6 +8,7 @@ import type { TaskColumn } from "../config.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
 import type { WorkerControl } from "../control/worker_control.ts";
 import type { TaskRunner } from "../tasks/task_runner.ts";
+import type { LiveStreams } from "./live.ts";
 import type { WorkerCounts } from "../state/worker_counts.ts";
 import type { TaskJson, TaskQuery, WorkerJson } from "../state/types.ts";
 
@@ -90,6 +91,8 @@ export interface WebDeps {
   health(): TransportStatus;
   /** Current time in epoch seconds. */
   now(): number;
+  /** The live streams; without them pages do not update themselves. */
+  live?: LiveStreams;
 }
 
 /** What the composition root hands {@linkcode createWebDeps}. */

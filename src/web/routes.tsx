@@ -8,17 +8,25 @@ import type { App } from "../http/deps.ts";
 import * as v from "valibot";
 import { StalkError } from "../errors.ts";
 import { serveAsset } from "./assets.ts";
-import { BrokerPageView } from "./broker_page.tsx";
+import { BrokerPageView, QueueTable } from "./broker_page.tsx";
+import type { LiveView } from "./live.ts";
 import type { WebDeps } from "./deps.ts";
 import { ErrorPageView } from "./error_page.tsx";
 import { pageContext } from "./page_context.ts";
 import { checkForgery, PAGE_HEADERS } from "./security.ts";
-import { TaskPageView } from "./task_page.tsx";
+import { TaskBody, TaskPageView } from "./task_page.tsx";
 import { readTasksPage } from "./tasks_page_data.ts";
-import { TasksPageView } from "./tasks_page.tsx";
-import { parseTasksView } from "./tasks_view.ts";
+import { FreshNotice, Pager, TaskRows, TasksPageView } from "./tasks_page.tsx";
+import { isLiveHead, parseTasksView, viewQuery } from "./tasks_view.ts";
 import { workerRows } from "./worker_rows.ts";
-import { WorkersPageView } from "./workers_page.tsx";
+import { Dashboard, WorkersPageView } from "./workers_page.tsx";
+import {
+  WORKER_TABS,
+  WorkerBody,
+  type WorkerPageData,
+  WorkerPageView,
+  type WorkerTab,
+} from "./worker_page.tsx";
 import { workflowOf } from "./workflow.ts";
 
 type Handler = (c: Context) => Response | Promise<Response>;
@@ -60,6 +68,34 @@ const Revoke = v.object({
   ),
 });
 
+const text = v.optional(v.pipe(v.string(), v.maxLength(1024, "expected at most 1024 characters")));
+
+const WorkerForm = v.object({
+  csrf: v.optional(v.string()),
+  action: v.picklist(
+    [
+      "pool_grow",
+      "pool_shrink",
+      "autoscale",
+      "pool_restart",
+      "add_consumer",
+      "cancel_consumer",
+      "rate_limit",
+      "time_limit",
+      "shutdown",
+    ],
+    "expected a worker action such as pool_grow",
+  ),
+  n: text,
+  min: text,
+  max: text,
+  queue: text,
+  task: text,
+  ratelimit: text,
+  soft: text,
+  hard: text,
+});
+
 /** Reads a form body through `schema`; a bad field is a 400 naming it. */
 async function readForm<S extends v.GenericSchema>(
   c: Context,
@@ -85,6 +121,13 @@ async function readForm<S extends v.GenericSchema>(
 export function registerWebRoutes(app: App, deps: WebDeps): void {
   const { state, options } = deps;
   const defaults = options.tasksColumns;
+
+  /** The tasks view of the request's query; checkboxes send one `columns` per ticked box. */
+  const readView = (c: Context) =>
+    parseTasksView((name) => {
+      const values = c.req.queries(name);
+      return name === "columns" && values && values.length > 1 ? values.join(",") : values?.[0];
+    }, defaults);
 
   /** A page handler whose failures render as error pages. */
   const page = (handler: Handler): Handler => async (c) => {
@@ -121,7 +164,8 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
 
   const workersPage = page((c) => {
     const ctx = pageContext(c, deps);
-    return html(c, <WorkersPageView rows={workerRows(deps)} ctx={ctx} />);
+    const stream = deps.live && options.autoRefresh ? ctx.paths.to("/stream/workers") : undefined;
+    return html(c, <WorkersPageView rows={workerRows(deps)} ctx={ctx} stream={stream} />);
   });
   app.get("/", workersPage);
   app.get("/workers", workersPage);
@@ -130,11 +174,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     "/tasks",
     page((c) => {
       const ctx = pageContext(c, deps);
-      const view = parseTasksView((name) => {
-        const values = c.req.queries(name);
-        // Checkboxes send one `columns` per ticked box.
-        return name === "columns" && values && values.length > 1 ? values.join(",") : values?.[0];
-      }, defaults);
+      const view = readView(c);
       const stateCounts: Record<string, number> = { ALL: state.taskCount };
       for (const s of ["RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED"]) {
         stateCounts[s] = state.countTasks({ offset: 0, descending: false, state: s });
@@ -150,7 +190,12 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
           stateCounts={stateCounts}
           workers={workers}
           taskNames={state.taskTypes()}
-          stream=""
+          stream={deps.live
+            ? ctx.paths.to("/stream/tasks", {
+              ...viewQuery(view, defaults),
+              since: deps.live.received,
+            })
+            : undefined}
         />,
       );
     }),
@@ -173,7 +218,11 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     "/task/:id{.+}",
     page((c) => {
       const data = taskData(c.req.param("id") ?? "");
-      return html(c, <TaskPageView data={data} ctx={pageContext(c, deps)} stream="" />);
+      const ctx = pageContext(c, deps);
+      const stream = deps.live
+        ? ctx.paths.to(`/stream/task/${encodeURIComponent(data.task.uuid)}`)
+        : undefined;
+      return html(c, <TaskPageView data={data} ctx={ctx} stream={stream} />);
     }),
   );
 
@@ -201,14 +250,199 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     }),
   );
 
+  const workerData = (name: string, tab: string | undefined): WorkerPageData => {
+    const events = state.worker(name);
+    const info = deps.inspector.get(name);
+    if (!events && !info) throw new StalkError("not_found", `Unknown worker '${name}'`);
+    const known = (WORKER_TABS as readonly string[]).includes(tab ?? "");
+    return { name, events, info, tab: known ? tab as WorkerTab : "pool" };
+  };
+
+  app.get(
+    "/worker/:name{.+}",
+    page(async (c) => {
+      const name = c.req.param("name") ?? "";
+      if (c.req.query("refresh")) {
+        workerData(name, undefined);
+        await deps.inspector.refresh(name, { forced: true });
+      }
+      const data = workerData(name, c.req.query("tab"));
+      const ctx = pageContext(c, deps);
+      const stream = deps.live
+        ? ctx.paths.to(`/stream/worker/${encodeURIComponent(name)}`, { tab: data.tab })
+        : undefined;
+      return html(c, <WorkerPageView data={data} ctx={ctx} stream={stream} />);
+    }),
+  );
+
+  app.post(
+    "/worker/:name{.+}",
+    action(async (c) => {
+      const name = c.req.param("name") ?? "";
+      const form = await readForm(c, WorkerForm);
+      checkForgery(c, form.csrf, options.secret);
+      workerData(name, undefined);
+      const back = pageContext(c, deps).paths.worker(name);
+      const control = deps.control;
+      const number = (text: string | undefined, field: string, fallback?: number) => {
+        if ((text ?? "").trim() === "" && fallback !== undefined) return fallback;
+        if (!/^\d+$/.test((text ?? "").trim())) {
+          throw new StalkError(
+            "bad_request",
+            `Invalid '${field}': expected a non-negative integer, got '${text ?? ""}'`,
+          );
+        }
+        return Number(text);
+      };
+      const seconds = (text: string | undefined, field: string) => {
+        const value = (text ?? "").trim();
+        if (value === "") return undefined;
+        if (!/^\d+(\.\d+)?$/.test(value)) {
+          throw new StalkError(
+            "bad_request",
+            `Invalid '${field}': expected a number of seconds, got '${value}'`,
+          );
+        }
+        return Number(value);
+      };
+      const need = (text: string | undefined, field: string) => {
+        const value = (text ?? "").trim();
+        if (!value) throw new StalkError("bad_request", `Missing '${field}'`);
+        return value;
+      };
+      let result: { message: string };
+      switch (form.action) {
+        case "pool_grow":
+          result = await control.poolGrow(name, number(form.n, "n", 1));
+          break;
+        case "pool_shrink":
+          result = await control.poolShrink(name, number(form.n, "n", 1));
+          break;
+        case "autoscale":
+          result = await control.autoscale(name, number(form.min, "min"), number(form.max, "max"));
+          break;
+        case "pool_restart":
+          result = await control.poolRestart(name);
+          break;
+        case "add_consumer":
+          result = await control.addConsumer(name, need(form.queue, "queue"));
+          break;
+        case "cancel_consumer":
+          result = await control.cancelConsumer(name, need(form.queue, "queue"));
+          break;
+        case "rate_limit":
+          result = await control.rateLimit(
+            name,
+            need(form.task, "task"),
+            need(form.ratelimit, "ratelimit"),
+          );
+          break;
+        case "time_limit":
+          result = await control.timeLimit(
+            name,
+            need(form.task, "task"),
+            seconds(form.soft, "soft"),
+            seconds(form.hard, "hard"),
+          );
+          break;
+        case "shutdown":
+          result = await control.shutdown(name);
+          break;
+      }
+      // The cache shows the change (queues, pool) once the worker is asked again.
+      if (form.action !== "shutdown") void deps.inspector.refresh(name, { forced: true });
+      return { message: result.message, back };
+    }),
+  );
+
   app.get(
     "/broker",
     page(async (c) => {
       const ctx = pageContext(c, deps);
       const queues = await deps.queueLengths();
-      return html(c, <BrokerPageView ctx={ctx} broker={options.broker} queues={queues} />);
+      const stream = deps.live ? ctx.paths.to("/stream/broker") : undefined;
+      return html(
+        c,
+        <BrokerPageView ctx={ctx} broker={options.broker} queues={queues} stream={stream} />,
+      );
     }),
   );
 
-  app.get("/static/:name", (c) => serveAsset(c, c.req.param("name")));
+  app.get("/static/:name", (c) => serveAsset(c, c.req.param("name") ?? ""));
+
+  const live = deps.live;
+  if (!live) return;
+
+  /** The event stream of `view`, resumed after `Last-Event-ID` when the browser sends one. */
+  const sse = (c: Context, view: LiveView) =>
+    c.body(live.open(view, c.req.header("Last-Event-ID")), 200, {
+      ...PAGE_HEADERS,
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "X-Accel-Buffering": "no",
+    });
+  const who = (c: Context) => c.req.header("Authorization") ?? "";
+
+  app.get("/stream/workers", (c) =>
+    sse(c, {
+      key: `workers\n${who(c)}`,
+      render: () => String(<Dashboard rows={workerRows(deps)} ctx={pageContext(c, deps)} />),
+    }));
+
+  app.get("/stream/tasks", (c) => {
+    const view = readView(c);
+    const since = Number(c.req.query("since") ?? live.received) || 0;
+    const headOfList = isLiveHead(view);
+    return sse(c, {
+      key: `tasks\n${new URL(c.req.url).search}\n${who(c)}`,
+      render: () => {
+        const ctx = pageContext(c, deps);
+        if (!headOfList) {
+          const href = ctx.paths.to(
+            "/tasks",
+            viewQuery(view, defaults, { offset: 0, sortBy: "received", descending: true }),
+          );
+          return String(<FreshNotice count={live.received - since} href={href} />);
+        }
+        const page = readTasksPage(state, view);
+        return String(
+          <>
+            <TaskRows page={page} view={view} ctx={ctx} />
+            <Pager page={page} view={view} ctx={ctx} defaults={defaults} />
+          </>,
+        );
+      },
+    });
+  });
+
+  app.get("/stream/task/:id{.+}", (c) => {
+    const id = c.req.param("id") ?? "";
+    return sse(c, {
+      key: `task\n${id}\n${who(c)}`,
+      task: id,
+      render: () => {
+        if (!state.task(id)) return "";
+        return String(<TaskBody data={taskData(id)} ctx={pageContext(c, deps)} />);
+      },
+    });
+  });
+
+  app.get("/stream/worker/:name{.+}", (c) => {
+    const name = c.req.param("name") ?? "";
+    const tab = c.req.query("tab");
+    return sse(c, {
+      key: `worker\n${name}\n${tab}\n${who(c)}`,
+      pollMs: 2000,
+      render: () => {
+        if (!state.worker(name) && !deps.inspector.get(name)) return "";
+        return String(<WorkerBody data={workerData(name, tab)} ctx={pageContext(c, deps)} />);
+      },
+    });
+  });
+
+  app.get("/stream/broker", (c) =>
+    sse(c, {
+      key: "broker",
+      pollMs: 2000,
+      render: async () => String(<QueueTable queues={await deps.queueLengths()} />),
+    }));
 }

@@ -285,7 +285,7 @@ export function TaskBody({ data, ctx }: { data: TaskPageData; ctx: PageContext }
 
 /** The whole task page. */
 export function TaskPageView(
-  { data, ctx, stream }: { data: TaskPageData; ctx: PageContext; stream: string },
+  { data, ctx, stream }: { data: TaskPageData; ctx: PageContext; stream?: string },
 ) {
   const { task } = data;
   return (

@@ -193,7 +193,7 @@ export interface TasksPageProps {
   stateCounts: Record<string, number>;
   workers: string[];
   taskNames: string[];
-  stream: string;
+  stream?: string;
 }
 
 /** The whole tasks page. */

@@ -104,10 +104,16 @@ function patch(html: string): void {
   template.innerHTML = html;
   for (const fresh of [...template.content.children]) {
     const old = fresh.id ? document.getElementById(fresh.id) : null;
+    // Never pull a form field from under the user's fingers; the next patch catches up.
+    const focus = document.activeElement;
+    if (old && focus && INPUTS.has(focus.tagName) && old.contains(focus)) continue;
     if (old) old.replaceWith(fresh);
   }
   if (keep) select(rows().find((row) => row.dataset.key === keep));
   refreshTimes();
+  // Counted for tests and for anyone curious how lively the page is.
+  const root = document.documentElement;
+  root.dataset.patches = String(Number(root.dataset.patches ?? 0) + 1);
 }
 
 function setLive(state: "on" | "lost" | "off"): void {
@@ -151,7 +157,8 @@ document.addEventListener("submit", (event) => {
   const submitter = (event as SubmitEvent).submitter as HTMLButtonElement | null;
   if (submitter?.name) body.set(submitter.name, submitter.value);
   for (const button of form.querySelectorAll("button")) button.disabled = true;
-  fetch(form.action, {
+  // An input named "action" shadows the form's own property: read the attribute.
+  fetch(form.getAttribute("action") ?? location.href, {
     method: "POST",
     body: new URLSearchParams(body as unknown as Record<string, string>),
     headers: { "X-Stalk-Fetch": "1" },

@@ -98,6 +98,8 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
       if (options.readOnly) throw new StalkError("forbidden", "Read only mode is enabled");
     },
     revoke: record("revoke"),
+    poolGrow: record("poolGrow"),
+    addConsumer: record("addConsumer"),
   } as unknown as WorkerActions;
   const base = appDeps(state, { basicAuth: options.basicAuth, open: options.open });
   const deps = {

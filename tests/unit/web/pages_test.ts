@@ -214,3 +214,37 @@ test("static files carry a strong ETag, answer 304 to it, and are immutable when
   assert.equal(unversioned.headers.get("Cache-Control"), "no-cache");
   assert.equal((await app.request("/static/nope.js")).status, 404);
 });
+
+test("/worker/<name> without inspection says so and shows what events know", async () => {
+  const { app } = webApp();
+  const response = await app.request("/worker/celery%40w1", { headers: BROWSER });
+  assert.equal(response.status, 200);
+  const page = await response.text();
+  assert.match(page, /has not answered inspection/);
+  assert.match(page, /Heartbeat every/);
+  for (const tab of ["pool", "queues", "tasks", "limits", "config", "system"]) {
+    assert.match(page, new RegExp(`tab=${tab}"`), tab);
+  }
+  assert.equal((await app.request("/worker/nobody", { headers: BROWSER })).status, 404);
+});
+
+test("worker actions reach the control service and refuse bad input", async () => {
+  const { app, calls } = webApp();
+  const csrf = await tokenOf(app, "/task/t2");
+  const post = (fields: Record<string, string>) =>
+    app.request("/worker/celery%40w1", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, "X-Stalk-Fetch": "1" },
+      body: form({ csrf, ...fields }),
+    });
+  assert.equal((await post({ action: "pool_grow", n: "2" })).status, 200);
+  assert.equal((await post({ action: "add_consumer", queue: "extra" })).status, 200);
+  const bad = await post({ action: "pool_grow", n: "two" });
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /Invalid 'n'/);
+  assert.equal((await post({ action: "explode" })).status, 400);
+  assert.deepEqual(calls, [
+    { method: "poolGrow", args: ["celery@w1", 2] },
+    { method: "addConsumer", args: ["celery@w1", "extra"] },
+  ]);
+});

@@ -1,0 +1,268 @@
+// Issue 11, the web UI in a real browser (Debian's chromium through playwright-core) against
+// Stalk and a real Celery worker: pages render real data without console errors, update live,
+// send actions that reach the worker, show hostile task data as text, work under a URL prefix,
+// and refuse what read-only mode and other sites must not do. Screenshots of every page, light
+// and dark, go to .test-tmp/screenshots/.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import {
+  api,
+  type BrokerFixture,
+  brokerFixture,
+  celeryClient,
+  CONTROL_BEFORE_HEART,
+  type Stalk,
+  startStalk,
+  startWorker,
+  type TaskToSend,
+  waitFor,
+  waitForTaskState,
+  type Worker,
+  workerStatus,
+} from "./_harness/mod.ts";
+import { repoRoot } from "./_harness/paths.ts";
+
+const SHOTS = join(repoRoot, ".test-tmp", "screenshots");
+const XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'];
+
+describe("web UI in a browser", () => {
+  let broker: BrokerFixture;
+  let stalk: Stalk;
+  /** Read-only, under --url_prefix=flower. */
+  let locked: Stalk;
+  let worker: Worker;
+  let browser: Browser;
+  let ids: { add: string; error: string; xss: string };
+
+  /** Sends tasks through a real Celery client; returns their ids. */
+  const send = async (...tasks: TaskToSend[]) =>
+    (await celeryClient({ broker: broker.brokerUrl, send: tasks })).ids;
+
+  /** A page that fails the test on any console error, page error or dialog. */
+  const open = async (scheme: "light" | "dark" = "light", width = 1280, confirm = false) => {
+    const page = await browser.newPage({ colorScheme: scheme, viewport: { width, height: 900 } });
+    const problems: string[] = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("dialog", (d) => {
+      if (confirm && d.type() === "confirm") return void d.accept();
+      problems.push(`dialog: ${d.type()} ${d.message()}`);
+      void d.dismiss();
+    });
+    return { page, problems };
+  };
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    broker = await brokerFixture();
+    [stalk, locked, worker, browser] = await Promise.all([
+      startStalk({ brokerUrl: broker.brokerUrl }),
+      startStalk({ brokerUrl: broker.brokerUrl, args: ["--url_prefix=flower", "--read_only"] }),
+      startWorker({
+        brokerUrl: broker.brokerUrl,
+        name: "web",
+        concurrency: 2,
+        env: CONTROL_BEFORE_HEART,
+      }),
+      chromium.launch({ executablePath: "/usr/bin/chromium" }),
+    ]);
+    await waitFor(async () => (await workerStatus(stalk.url))[worker.name], {
+      message: "the worker to be seen",
+    });
+    const [add, error, xss] = await send(
+      { name: "tasks.add", args: [20, 22] },
+      { name: "tasks.error", args: ["boom"] },
+      { name: "tasks.echo", args: XSS },
+    );
+    ids = { add, error, xss };
+    await waitForTaskState(stalk.url, add, "SUCCESS");
+    await waitForTaskState(stalk.url, error, "FAILURE");
+    await waitForTaskState(stalk.url, xss, "SUCCESS");
+    await waitFor(async () => {
+      const response = await fetch(`${locked.url}/flower/api/task/info/${xss}`);
+      return response.ok && (await response.json()).state === "SUCCESS";
+    }, { message: "the prefixed Stalk to see the task succeed" });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await Promise.allSettled([stalk?.stop(), locked?.stop(), worker?.stop()]);
+    await broker?.remove();
+  });
+
+  test("every page renders real data without console errors, light and dark", async () => {
+    const pages: [string, string, RegExp][] = [
+      ["workers", "/workers", new RegExp(worker.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))],
+      ["tasks", "/tasks", /tasks\.add/],
+      ["task", `/task/${ids.error}`, /ValueError/],
+      ["broker", "/broker", /celery/],
+      ["worker", `/worker/${encodeURIComponent(worker.name)}`, /max-concurrency/],
+      ["worker-queues", `/worker/${encodeURIComponent(worker.name)}?tab=queues`, /celery/],
+      [
+        "worker-tasks",
+        `/worker/${encodeURIComponent(worker.name)}?tab=tasks`,
+        /Reserved \(/,
+      ],
+      ["worker-limits", `/worker/${encodeURIComponent(worker.name)}?tab=limits`, /tasks\.nap/],
+      ["worker-config", `/worker/${encodeURIComponent(worker.name)}?tab=config`, /broker_url/],
+      ["worker-system", `/worker/${encodeURIComponent(worker.name)}?tab=system`, /utime/],
+    ];
+    for (const scheme of ["light", "dark"] as const) {
+      const { page, problems } = await open(scheme);
+      for (const [name, path, expected] of pages) {
+        const response = await page.goto(stalk.url + path);
+        assert.equal(response?.status(), 200, path);
+        assert.match(await page.locator("main").innerText(), expected, path);
+        await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
+      }
+      await page.setViewportSize({ width: 390, height: 800 });
+      await page.goto(`${stalk.url}/tasks`);
+      await page.screenshot({ path: join(SHOTS, `tasks-phone-${scheme}.png`), fullPage: true });
+      const missing = await page.goto(`${stalk.url}/task/no-such-task`);
+      assert.equal(missing?.status(), 404);
+      await page.screenshot({ path: join(SHOTS, `not-found-${scheme}.png`) });
+      assert.deepEqual(
+        problems.filter((p) => !/404/.test(p)),
+        [],
+        "only the 404 page's own status is logged",
+      );
+      await page.close();
+    }
+  });
+
+  test("hostile args show as text and open no dialog", async () => {
+    const { page, problems } = await open();
+    await page.goto(`${stalk.url}/task/${ids.xss}`);
+    const text = await page.locator("main").innerText();
+    for (const value of XSS) assert.ok(text.includes(value), `shows ${value}`);
+    await page.goto(`${stalk.url}/tasks?columns=name,args,result`);
+    assert.ok((await page.locator("main").innerText()).includes(XSS[0]));
+    assert.equal(await page.locator("main img[src=x], main script").count(), 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test("keyboard: / focuses search, j moves, Enter opens", async () => {
+    const { page } = await open();
+    await page.goto(`${stalk.url}/tasks`);
+    await page.keyboard.press("/");
+    assert.equal(await page.locator("input[type=search]:focus").count(), 1);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("j");
+    const key = await page.locator("tr[aria-selected=true]").getAttribute("data-key");
+    assert.ok(key);
+    await Promise.all([page.waitForURL(`**/task/${key}`), page.keyboard.press("Enter")]);
+    await page.close();
+  });
+
+  test("a new task appears without reload and its page follows its state live", async () => {
+    const { page, problems } = await open();
+    await page.goto(`${stalk.url}/tasks`);
+    await page.locator("#live[data-live=on]").waitFor();
+    const [id] = await send({ name: "tasks.nap", args: [1.5] });
+    await page.locator(`tr[data-key="${id}"]`).waitFor({ timeout: 10_000 });
+    await page.goto(`${stalk.url}/task/${id}`);
+    await page.locator("#task .badge.s-SUCCESS").waitFor({ timeout: 15_000 });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test("terminate and revoke from the task page reach the worker", async () => {
+    const { page } = await open("light", 1280, true);
+    const [long, later] = await send(
+      { name: "tasks.nap", args: [60] },
+      { name: "tasks.nap", args: [1], options: { countdown: 60 } },
+    );
+    await waitForTaskState(stalk.url, long, "STARTED");
+    await page.goto(`${stalk.url}/task/${long}`);
+    // The stream's first patch replaces the form: act on the one that stays.
+    await page.locator("html[data-patches]").waitFor();
+    await page.locator("select[name=signal]").selectOption("SIGKILL");
+    await page.getByRole("button", { name: "Terminate" }).click();
+    await waitForTaskState(stalk.url, long, ["REVOKED", "FAILURE"]);
+    // The worker reports the killed task revoked, or failed with WorkerLostError after it.
+    await page.locator("#task .badge.s-REVOKED, #task .badge.s-FAILURE").first()
+      .waitFor({ timeout: 15_000 });
+
+    await waitForTaskState(stalk.url, later, "RECEIVED");
+    await page.goto(`${stalk.url}/task/${later}`);
+    await page.locator("html[data-patches]").waitFor();
+    await page.getByRole("button", { name: "Revoke" }).click();
+    await page.locator(".toast").filter({ hasText: "Revoked" }).waitFor();
+    await waitFor(async () => {
+      const info = await api<Record<string, { revoked?: string[] }>>(
+        stalk.url,
+        `/api/workers?workername=${encodeURIComponent(worker.name)}&refresh=true`,
+      );
+      return info.json?.[worker.name]?.revoked?.includes(later);
+    }, { timeout: 10_000, message: "the worker to list the task as revoked" });
+    await page.close();
+  });
+
+  test("under --url_prefix every link and stream works; read-only offers and takes no action", async () => {
+    const { page, problems } = await open();
+    const base = `${locked.url}/flower`;
+    const hrefs = new Set<string>();
+    for (const path of ["/workers", "/tasks", `/task/${ids.xss}`, "/broker"]) {
+      await page.goto(base + path);
+      await page.locator("#live[data-live=on]").waitFor();
+      assert.equal(await page.locator("form[method=post]").count(), 0, `${path} has no action`);
+      for (
+        const href of await page.locator("a[href]").evaluateAll((as) =>
+          as.map((a) => a.getAttribute("href")!)
+        )
+      ) {
+        assert.match(href, /^\/flower\//, href);
+        hrefs.add(href);
+      }
+    }
+    for (const href of hrefs) {
+      const response = await fetch(locked.url + href);
+      await response.body?.cancel();
+      assert.equal(response.status, 200, href);
+    }
+    const forged = await page.evaluate(async (url) => {
+      const response = await fetch(url, {
+        method: "POST",
+        body: new URLSearchParams({ action: "revoke" }),
+        headers: { "X-Stalk-Fetch": "1" },
+      });
+      return response.status;
+    }, `${base}/task/${ids.xss}`);
+    assert.equal(forged, 403);
+    assert.deepEqual(problems.filter((p) => !/403/.test(p)), []);
+    await page.close();
+  });
+
+  test("a cross-site form POST is refused", async () => {
+    const { page } = await open();
+    await page.goto(`${stalk.url}/worker/${encodeURIComponent(worker.name)}`);
+    const token = await page.locator("input[name=csrf]").first().inputValue();
+    const evil: Server = createServer((_, response) => {
+      response.setHeader("Content-Type", "text/html");
+      response.end(
+        `<form method="post" action="${stalk.url}/task/${ids.add}">` +
+          `<input name="csrf" value="${token}"><input name="action" value="revoke"></form>` +
+          `<script>document.forms[0].submit()</script>`,
+      );
+    });
+    await new Promise<void>((resolve) => evil.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (evil.address() as AddressInfo).port;
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === "POST"),
+        page.goto(`http://localhost:${port}/`),
+      ]);
+      assert.equal(response.status(), 403);
+      assert.match(await response.text(), /Refused a cross-site request/);
+    } finally {
+      evil.close();
+    }
+    await page.close();
+  });
+});
