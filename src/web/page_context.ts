@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { TransportStatus } from "../broker/transport.ts";
 import type { WebDeps } from "./deps.ts";
-import { hasRole, type Identity } from "../http/auth/identity.ts";
+import { hasRole, type Identity, type Role } from "../http/auth/identity.ts";
 import { Paths } from "./paths.ts";
 import { csrfToken } from "./security.ts";
 
@@ -19,6 +19,21 @@ export interface PageContext {
   autoRefresh: boolean;
   broker: TransportStatus;
   now: number;
+}
+
+/**
+ * The context for a page whose actions need `role` (the worker page's need an admin, as the
+ * API's worker actions do): the same, with actions withdrawn from a caller below it.
+ */
+export function forRole(ctx: PageContext, c: Context, role: Role): PageContext {
+  const identity = c.get("identity") as Identity | undefined;
+  if (!ctx.canAct || !identity || hasRole(identity, role)) return ctx;
+  return {
+    ...ctx,
+    canAct: false,
+    noActionReason:
+      `'${identity.name}' may look but not act here: these actions need the ${role} role.`,
+  };
 }
 
 /** Builds the context of the request `c`. */

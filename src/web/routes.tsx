@@ -12,7 +12,7 @@ import { BrokerPageView, QueueTable } from "./broker_page.tsx";
 import type { LiveView } from "./live.ts";
 import type { WebDeps } from "./deps.ts";
 import { ErrorPageView } from "./error_page.tsx";
-import { pageContext } from "./page_context.ts";
+import { forRole, pageContext } from "./page_context.ts";
 import { checkForgery, PAGE_HEADERS } from "./security.ts";
 import { TaskBody, TaskPageView } from "./task_page.tsx";
 import { readTasksPage } from "./tasks_page_data.ts";
@@ -267,7 +267,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
         await deps.inspector.refresh(name, { forced: true });
       }
       const data = workerData(name, c.req.query("tab"));
-      const ctx = pageContext(c, deps);
+      const ctx = forRole(pageContext(c, deps), c, "admin");
       const stream = deps.live
         ? ctx.paths.to(`/stream/worker/${encodeURIComponent(name)}`, { tab: data.tab })
         : undefined;
@@ -434,7 +434,8 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
       pollMs: 2000,
       render: () => {
         if (!state.worker(name) && !deps.inspector.get(name)) return "";
-        return String(<WorkerBody data={workerData(name, tab)} ctx={pageContext(c, deps)} />);
+        const ctx = forRole(pageContext(c, deps), c, "admin");
+        return String(<WorkerBody data={workerData(name, tab)} ctx={ctx} />);
       },
     });
   });

@@ -36,6 +36,8 @@ function documentedRole(method: string, path: string): Role {
   }
   if (/^\/task\/./.test(path)) return "operator";
   if (path.startsWith("/api/worker/")) return "admin";
+  // The worker page's pool, queue, limit and shutdown forms: as the API's worker actions.
+  if (/^\/worker\/./.test(path)) return "admin";
   return assert.fail(`no documented role for ${method} ${path}: document it, then add it here`);
 }
 
