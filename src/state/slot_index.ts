@@ -59,6 +59,24 @@ export class SlotIndex {
     this.#size++;
   }
 
+  /** Files `slot` under its key unless that key is held already (then false): one probe. */
+  addIfAbsent(slot: number): boolean {
+    if ((this.#size + 1) * 2 > this.#table.length) this.#rehash(this.#table.length * 2);
+    const key = this.#keys.get(slot);
+    const hash = hashOf(key, this.#seed);
+    const table = this.#table;
+    const mask = this.#mask;
+    let i = hash & mask;
+    for (; table[i] !== EMPTY; i = (i + 1) & mask) {
+      const held = table[i];
+      if (this.#hashes[held] === hash && this.#keys.get(held) === key) return false;
+    }
+    this.#hashes[slot] = hash;
+    table[i] = slot;
+    this.#size++;
+    return true;
+  }
+
   /** Forgets `slot`, which must be held. */
   remove(slot: number): void {
     const table = this.#table;

@@ -177,9 +177,9 @@ export class TaskStore {
   adoptRestored(count: number, seq: number): void {
     if (this.#size !== 0) throw new Error("Cannot restore into a store that holds tasks");
     for (let slot = 0; slot < count; slot++) {
-      const uuid = this.cols.uuid.get(slot);
-      if (this.#slots.get(uuid) !== undefined) throw new Error(`Duplicate task id '${uuid}'`);
-      this.#slots.add(slot);
+      if (!this.#slots.addIfAbsent(slot)) {
+        throw new Error(`Duplicate task id '${this.cols.uuid.get(slot)}'`);
+      }
     }
     this.#size = count;
     this.#cursor = count === this.capacity ? 0 : count;

@@ -80,3 +80,16 @@ test("ids that collide in every bucket are still told apart", () => {
   index.remove(2);
   same.forEach((key, slot) => assert.equal(index.get(key), slot === 2 ? undefined : slot, key));
 });
+
+test("addIfAbsent files a new id and refuses one already held", () => {
+  const keys = new TextColumn<string>(8, "");
+  const index = new SlotIndex(keys, 8, 1);
+  keys.set(0, "a");
+  keys.set(1, "b");
+  keys.set(2, "a");
+  assert.equal(index.addIfAbsent(0), true);
+  assert.equal(index.addIfAbsent(1), true);
+  assert.equal(index.addIfAbsent(2), false);
+  assert.equal(index.size, 2);
+  assert.equal(index.get("a"), 0);
+});
