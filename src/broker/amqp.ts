@@ -8,6 +8,7 @@ import type { AMQPChannel, AMQPClient } from "@cloudamqp/amqp-client";
 import { GuardedAmqpClient } from "./amqp_client.ts";
 import type { BrokerUrl } from "../celery/broker_url.ts";
 import { redactUrl } from "../celery/redact_url.ts";
+import { EVENT_EXCHANGE } from "../celery/events.ts";
 import {
   type ControlMessage,
   PIDBOX_EXCHANGE,
@@ -45,8 +46,6 @@ export interface AmqpOptions {
   /** TLS options (from `amqps://` or `broker_use_ssl`); plain TCP when absent. */
   tls?: ConnectionOptions;
 }
-
-const EVENT_EXCHANGE = "celeryev";
 
 /** Celery's event stream and pidbox over RabbitMQ. */
 export class AmqpTransport implements Transport {

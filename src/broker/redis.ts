@@ -22,6 +22,7 @@ import {
 } from "../celery/kombu_redis.ts";
 import { encodeTaskBody, type TaskMessage } from "../celery/task_message.ts";
 import type { TaskRoute } from "../celery/task_options.ts";
+import { EVENT_EXCHANGE } from "../celery/events.ts";
 import {
   type ControlMessage,
   PIDBOX_EXCHANGE,
@@ -62,8 +63,6 @@ export interface RedisOptions {
   /** Behind Sentinel: also broadcast where kombu's Sentinel channel listens (`controlChannels`). */
   sentinel?: boolean;
 }
-
-const EVENT_EXCHANGE = "celeryev";
 
 /** node-redis with default modules for a parsed URL; the wrapper pins createClient's generics. */
 function newClient(

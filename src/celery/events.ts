@@ -8,6 +8,9 @@
 import * as v from "valibot";
 import { depthOf, fastAccepts } from "./_event_fast_path.ts";
 
+/** The topic exchange Celery's events are published to (`celeryev`). */
+export const EVENT_EXCHANGE = "celeryev";
+
 /** Why an event or a message was dropped. Counted and logged once per kind. */
 export type RejectReason =
   | "bad_envelope"
