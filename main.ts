@@ -18,6 +18,7 @@ import { WorkerControl } from "./src/control/worker_control.ts";
 import { createApp } from "./src/http/app.ts";
 import { authPolicyFor } from "./src/http/auth/from_config.ts";
 import { LoginThrottle } from "./src/http/auth/throttle.ts";
+import { oauthLoginFor } from "./src/http/auth/oauth/from_config.ts";
 import { EventHub } from "./src/ingest/event_hub.ts";
 import { EventIngest } from "./src/ingest/event_ingest.ts";
 import { describeError, log, setLogLevel } from "./src/log.ts";
@@ -173,9 +174,10 @@ function main(): void {
     }),
   });
 
-  let auth, listen;
+  let auth, listen, login;
   try {
-    auth = authPolicyFor(config);
+    login = oauthLoginFor(config, (message) => log.warn(message));
+    auth = authPolicyFor(config, login ? [login.provider()] : []);
     listen = listenOptions(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -197,6 +199,7 @@ function main(): void {
   const app = createApp({
     auth,
     loginThrottle: new LoginThrottle(),
+    login,
     xheaders: config.listen.xheaders,
     state,
     inspector,

@@ -7,7 +7,11 @@
  */
 import * as v from "valibot";
 import { emailPatternProblem } from "./http/auth/email_pattern.ts";
-import { PROVIDER_NAMES, providerKind } from "./http/auth/oauth/provider_names.ts";
+import {
+  PROVIDER_NAMES,
+  type ProviderKind,
+  providerKind,
+} from "./http/auth/oauth/provider_names.ts";
 
 /** Login and permission settings. */
 export interface AccessConfig {
@@ -21,7 +25,7 @@ export interface AccessConfig {
   authOperator?: string;
   authAdmin?: string;
   /** `--auth_provider`, as its short name (`google`, `github`, `gitlab`, `okta`, `oidc`). */
-  authProvider?: string;
+  authProvider?: ProviderKind;
   oauth2Key?: string;
   oauth2Secret?: string;
   oauth2RedirectUri?: string;

@@ -9,7 +9,7 @@ import { registerControlRoutes } from "./api/control.ts";
 import { registerPublishRoutes } from "./api/publish.ts";
 import { registerTaskRoutes } from "./api/tasks.ts";
 import { registerWorkerRoutes } from "./api/workers.ts";
-import { authGate, requireRole } from "./auth/gate.ts";
+import { authGate, redirectToLogin, requireRole } from "./auth/gate.ts";
 import { clientInfo } from "./client.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { registerHealthRoute } from "./health.ts";
@@ -42,6 +42,8 @@ export function createApp(deps: AppDeps): App {
   if (!deps.auth.required) app.use("*", permissiveCors());
   // Preflights answer before the gate: browsers send them without credentials.
   app.options("*", (c) => c.body(null, 204));
+  // With an OAuth login, a browser without a session is sent to log in and come back.
+  if (deps.login) app.use("*", redirectToLogin(deps.auth));
   app.use("*", authGate(deps.auth, { throttle: deps.loginThrottle }));
   app.use("*", requireRole(deps.control));
   app.use(
@@ -57,6 +59,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
+  deps.login?.register(app);
   registerHealthRoute(app, deps);
   registerMetricsRoute(app, deps);
   registerTaskRoutes(app, deps);

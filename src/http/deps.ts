@@ -128,6 +128,8 @@ export interface AppDeps
   loginThrottle?: LoginThrottle;
   /** `--xheaders`: trust a proxy's X-Forwarded-For/-Proto and X-Real-Ip. */
   xheaders?: boolean;
+  /** The OAuth login (`/login`, `/logout`), when `--auth_provider` is set. */
+  login?: { register(app: App): void };
   state: TaskReader & WorkerStatusReader;
   control: WorkerActions;
   /** The web UI's pages (`src/web/`); without it only the API is served. */

@@ -15,10 +15,6 @@ const ALWAYS_PUBLIC = ["/healthcheck"];
 
 /** The providers and public paths the configuration asks for. */
 export function authProviders(config: Config): AuthProvider[] {
-  // TODO(#12): the OAuth login lands next; until then refuse rather than run without it.
-  if (config.access.authProvider) {
-    throw new ConfigError("--auth_provider is not available in this build yet");
-  }
   const providers: AuthProvider[] = [];
   if (config.basicAuth.length > 0) providers.push(basicAuthProvider(config.basicAuth));
   if (config.access.apiTokens) providers.push(tokenProvider(readTokens(config.access.apiTokens)));
@@ -28,6 +24,8 @@ export function authProviders(config: Config): AuthProvider[] {
 /** The policy for `config`, with `extra` providers (the OAuth session) asked after the rest. */
 export function authPolicyFor(config: Config, extra: AuthProvider[] = []): AuthPolicy {
   const publicPaths = new Set(ALWAYS_PUBLIC);
+  // The login pages must be reachable by whoever is not logged in yet.
+  if (extra.length > 0) ["/login", "/logout"].forEach((path) => publicPaths.add(path));
   if (config.access.metricsPublic) publicPaths.add("/metrics");
   return createAuthPolicy({
     providers: [...authProviders(config), ...extra],

@@ -58,3 +58,20 @@ export function requireRole(guard?: WriteGuard): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
+
+/**
+ * Sends a browser that navigates to a page without any valid credentials to `/login`, with the
+ * page as `next`; API clients and other methods get the gate's 401 as before.
+ */
+export function redirectToLogin(policy: AuthPolicy): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const navigating = c.req.method === "GET" &&
+      (c.req.header("Accept") ?? "").includes("text/html") &&
+      !c.req.path.startsWith("/api/") && c.req.header("Authorization") === undefined;
+    if (navigating && !(await policy.authenticate(c))) {
+      const url = new URL(c.req.url);
+      return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 302);
+    }
+    await next();
+  };
+}

@@ -19,6 +19,8 @@ export interface StalkOptions {
   env?: Record<string, string | undefined>;
   /** Wait for `/healthcheck` to answer 200 (default) or only for the port to accept. */
   waitHealthy?: boolean;
+  /** The port to use (default: a free one), for flags that must name it, e.g. a redirect URI. */
+  port?: number;
   /** Replaces both waits: Stalk is up once this resolves true (HTTPS, Unix sockets). */
   ready?: (port: number) => Promise<boolean>;
 }
@@ -41,9 +43,9 @@ const STARTUP_TIMEOUT = 20_000;
 
 /** Start Stalk on a free port of 127.0.0.1 and wait until it is up. */
 export async function startStalk(
-  { brokerUrl, args = [], env = {}, waitHealthy = true, ready }: StalkOptions,
+  { brokerUrl, args = [], env = {}, waitHealthy = true, ready, port: fixed }: StalkOptions,
 ): Promise<Stalk> {
-  const port = await freePort();
+  const port = fixed ?? await freePort();
   const flags = [`--broker=${brokerUrl}`, `--port=${port}`, "--address=127.0.0.1", ...args];
   const bin = process.env.STALK_BIN;
   const [command, commandArgs] = bin

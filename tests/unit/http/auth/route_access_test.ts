@@ -10,6 +10,10 @@ import { parseTokenFile, tokenProvider } from "../../../../src/http/auth/tokens.
 import type { App } from "../../../../src/http/deps.ts";
 import { State } from "../../../../src/state/state.ts";
 import { createWebDeps } from "../../../../src/web/deps.ts";
+import { OAuthLogin } from "../../../../src/http/auth/oauth/login.ts";
+import { basicAuthProvider } from "../../../../src/http/auth/basic.ts";
+import { createAuthPolicy } from "../../../../src/http/auth/policy.ts";
+import { CookieSigner } from "../../../../src/http/auth/session.ts";
 import { appDeps, type AppDepsOptions } from "../_deps.ts";
 
 const ROUTE_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
@@ -41,7 +45,26 @@ function documentedRole(method: string, path: string): Role {
   return assert.fail(`no documented role for ${method} ${path}: document it, then add it here`);
 }
 
-function build(options: AppDepsOptions = {}): App {
+/** An OAuth login whose provider is never reached: enough to register /login and /logout. */
+function oauthLogin(): OAuthLogin {
+  return new OAuthLogin({
+    flow: {
+      start: () =>
+        Promise.resolve({
+          url: new URL("https://idp.example/auth"),
+          state: "s",
+          verifier: "v",
+          nonce: "n",
+        }),
+      finish: () => Promise.reject(new Error("not in this test")),
+    },
+    signer: new CookieSigner("route-access-test-secret"),
+    auth: ".*@example.com",
+    sessionTtl: 3600,
+  });
+}
+
+function build(options: AppDepsOptions & { login?: OAuthLogin } = {}): App {
   const state = new State({ maxTasks: 10, maxWorkers: 10 });
   const deps = appDeps(state, {
     basicAuth: BASIC,
@@ -65,6 +88,19 @@ function build(options: AppDepsOptions = {}): App {
     queueLengths: deps.queueLengths,
     health: deps.health,
   });
+  if (options.login) {
+    // As from_config.ts builds it: the session provider, and the login pages public.
+    const auth = createAuthPolicy({
+      providers: [
+        basicAuthProvider(BASIC),
+        tokenProvider(parseTokenFile(tokenFile)),
+        options.login.provider(),
+      ],
+      publicPaths: new Set(["/healthcheck", "/login", "/logout"]),
+      unauthenticatedApi: false,
+    });
+    return createApp({ ...deps, auth, web, login: options.login });
+  }
   return createApp({ ...deps, web });
 }
 
@@ -98,6 +134,18 @@ test("with auth on and no credentials, every route but /healthcheck is refused",
   for (const { method, path } of routes(app)) {
     const response = await call(app, method, path);
     if (path === "/healthcheck") assert.equal(response.status, 200, path);
+    else assert.equal(response.status, 401, `${method} ${path}`);
+  }
+});
+
+test("with an OAuth login, only /healthcheck, /login and /logout answer without credentials", async () => {
+  const app = build({ login: oauthLogin() });
+  const found = routes(app);
+  assert.ok(found.some((r) => r.path === "/login"));
+  for (const { method, path } of found) {
+    const response = await call(app, method, path);
+    const open = ["/healthcheck", "/login", "/logout"].includes(path);
+    if (open) assert.ok(response.status < 400, `${method} ${path}: ${response.status}`);
     else assert.equal(response.status, 401, `${method} ${path}`);
   }
 });
