@@ -175,3 +175,19 @@ export class WorkerControl {
     throw new StalkError("forbidden", `${failure}: ${reason}`);
   }
 }
+
+/** The control actions, as the API routes and the UI pages call them. */
+export type WorkerActions = Pick<
+  WorkerControl,
+  | "guardWrite"
+  | "shutdown"
+  | "poolRestart"
+  | "poolGrow"
+  | "poolShrink"
+  | "autoscale"
+  | "addConsumer"
+  | "cancelConsumer"
+  | "timeLimit"
+  | "rateLimit"
+  | "revoke"
+>;

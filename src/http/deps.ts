@@ -7,7 +7,7 @@ import type { Hono } from "hono";
 import type { QueueLength, TransportStatus } from "../broker/transport.ts";
 import type { ManagementQueue } from "../broker/management_api.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
-import type { WorkerControl } from "../control/worker_control.ts";
+import type { WorkerActions } from "../control/worker_control.ts";
 import type { TaskRunner } from "../tasks/task_runner.ts";
 import type { TaskJson, TaskQuery } from "../state/types.ts";
 import type { AuthPolicy } from "./auth/policy.ts";
@@ -68,20 +68,7 @@ export interface WriteGuard {
 }
 
 /** The worker and task control actions the control routes call. */
-export type WorkerActions = Pick<
-  WorkerControl,
-  | "guardWrite"
-  | "shutdown"
-  | "poolRestart"
-  | "poolGrow"
-  | "poolShrink"
-  | "autoscale"
-  | "addConsumer"
-  | "cancelConsumer"
-  | "timeLimit"
-  | "rateLimit"
-  | "revoke"
->;
+export type { WorkerActions } from "../control/worker_control.ts";
 
 /** Publishing tasks and reading their results (`apply`, `result`, `abort`, …). */
 export type TaskService = Pick<TaskRunner, "applyTimeout" | "apply" | "send" | "result" | "abort">;

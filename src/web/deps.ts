@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { TransportStatus } from "../broker/transport.ts";
 import type { TaskColumn } from "../config.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
-import type { WorkerControl } from "../control/worker_control.ts";
+import type { WorkerActions } from "../control/worker_control.ts";
 import type { TaskRunner } from "../tasks/task_runner.ts";
 import type { LiveStreams } from "./live.ts";
 import type { WorkerCounts } from "../state/worker_counts.ts";
@@ -40,21 +40,8 @@ export interface WebInspector {
   refresh(name?: string, options?: RefreshOptions): Promise<void>;
 }
 
-/** The control actions the pages offer. */
-export type WebControl = Pick<
-  WorkerControl,
-  | "guardWrite"
-  | "revoke"
-  | "shutdown"
-  | "poolRestart"
-  | "poolGrow"
-  | "poolShrink"
-  | "autoscale"
-  | "addConsumer"
-  | "cancelConsumer"
-  | "timeLimit"
-  | "rateLimit"
->;
+/** The control actions the pages offer: the same as the API's. */
+export type WebControl = WorkerActions;
 
 /** Sending and aborting tasks from the task page. */
 export type WebTaskService = Pick<TaskRunner, "abort" | "send" | "requireBackend">;
