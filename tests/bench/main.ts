@@ -173,12 +173,16 @@ try {
     // exceptions): what that costs is the RSS it adds.
     const after = procMemory(stalk.pid).rss;
     const searchRss = { before, after };
+    // A flood that fails (a broker restarted by someone else) must not lose the idle figures.
     const flood = await apiUnderFlood(
       fixture,
       stalk,
       routes.slice(0, sizes.floodRoutes),
       { ...options, warmUp: false, rate: FLOOD_RATE },
-    );
+    ).catch((error) => {
+      failures.push(`api under flood: ${String(error?.message ?? error).split("\n")[0]}`);
+      return { samples: [] as RouteSample[], floodRate: 0 };
+    });
     return { held, idle, flood, searchRss, firstSearchMs };
   });
   if (api) {
