@@ -53,13 +53,13 @@ export function Time(
 const FOLD_CHARS = 400;
 
 /** A value from a task (args, result, traceback…): monospace, wrapped, folded when long. */
-export function Value({ text }: { text: string | null }) {
+export function Value({ text, open }: { text: string | null; open?: boolean }) {
   if (text === null) return <span class="null">—</span>;
   const lines = text.split("\n");
   if (text.length <= FOLD_CHARS && lines.length <= 12) return <pre class="value">{text}</pre>;
   const head = lines[0].length > 120 ? `${lines[0].slice(0, 120)}…` : lines[0];
   return (
-    <details class="fold">
+    <details class="fold" open={open}>
       <summary>{`${head} (${text.length.toLocaleString("en-US")} characters)`}</summary>
       <pre class="value">{text}</pre>
     </details>

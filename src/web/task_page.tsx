@@ -72,7 +72,10 @@ function Fields({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
       </dd>
       <dt>Traceback</dt>
       <dd>
-        <Value text={task.traceback} />
+        <Value
+          text={task.traceback}
+          open={task.traceback !== null && task.traceback.length < 8000}
+        />
       </dd>
       <dt>Worker</dt>
       <dd>
