@@ -64,11 +64,14 @@ describe("--broker_api", () => {
       const response = await api<Queues>(stalk.url, "/api/queues/length");
       assert.equal(response.status, 200, response.text);
       const listed = response.json!.active_queues;
-      // RabbitMQ adds a new queue's statistics at its next collection (every 5 s).
-      return listed.some((entry) => entry.name === queue && "messages" in entry)
+      // RabbitMQ adds a new queue's statistics, its consumer count included, at its next
+      // collection (every 5 s), and a loaded node can take more than one.
+      return listed.some((entry) =>
+          entry.name === queue && "messages" in entry && (entry.consumers as number) >= 1
+        )
         ? listed
         : undefined;
-    }, { timeout: 15_000, message: `${queue} listed with its statistics` });
+    }, { timeout: 30_000, message: `${queue} listed with its statistics and consumer` });
     const mine = queues.find((entry) => entry.name === queue)!;
     for (const key of ["messages", "messages_ready", "messages_unacknowledged", "durable"]) {
       assert.ok(key in mine, `${key} in ${JSON.stringify(mine)}`);
