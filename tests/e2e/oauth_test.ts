@@ -6,6 +6,7 @@ import { CookieSigner } from "../../src/http/auth/session.ts";
 import { type BrokerFixture, brokerFixture, type Stalk, startStalk } from "./_harness/mod.ts";
 import { freePort } from "./_harness/port.ts";
 import { TestBrowser } from "./_oidc/browser.ts";
+import { startGithub, type TestGithub } from "./_oidc/github.ts";
 import { CLIENT_SECRET, startProvider, type TestProvider } from "./_oidc/provider.ts";
 
 const COOKIE_SECRET = "cookie-secret-for-the-login-tests";
@@ -15,10 +16,15 @@ const BOSS = { email: "boss@example.com", email_verified: true };
 describe("OAuth login against a real OpenID provider", () => {
   let broker: BrokerFixture;
   let idp: TestProvider;
+  let github: TestGithub;
   const stalks: Record<string, Stalk> = {};
 
   before(async () => {
-    [broker, idp] = await Promise.all([brokerFixture(), startProvider()]);
+    [broker, idp, github] = await Promise.all([
+      brokerFixture(),
+      startProvider(),
+      startGithub("stalk-github", CLIENT_SECRET),
+    ]);
     // GitLab's groups API, answered for the holder of a token the provider issued.
     idp.routes.set(
       "/api/v4/groups",
@@ -31,6 +37,7 @@ describe("OAuth login against a real OpenID provider", () => {
       oidc: { args: [`--oauth2_issuer=${idp.issuer}`], env: {} },
       google: { args: [`--oauth2_issuer=${idp.issuer}`], env: {} },
       okta: { args: [], env: { FLOWER_OAUTH2_OKTA_BASE_URL: idp.issuer } },
+      github: { args: [], env: { FLOWER_GITHUB_OAUTH_DOMAIN: github.url } },
       gitlab: {
         args: [],
         env: {
@@ -72,7 +79,7 @@ describe("OAuth login against a real OpenID provider", () => {
 
   after(async () => {
     await Promise.allSettled(Object.values(stalks).map((stalk) => stalk.stop()));
-    await idp?.close();
+    await Promise.allSettled([idp?.close(), github?.close()]);
     await broker?.remove();
   });
 
@@ -150,6 +157,58 @@ describe("OAuth login against a real OpenID provider", () => {
     assert.equal(hop.status, 403, hop.text);
     assert.match(hop.text, /'carol@example\.com' is in none of the allowed GitLab groups/);
     assert.equal(browser.cookie(stalks.gitlab.url, "stalk_session"), undefined);
+  });
+
+  /** A GitHub login from `/login?next=/workers` for an account with `emails`. */
+  function githubLogin(emails: { email: string; verified: boolean; primary: boolean }[]) {
+    github.as(emails);
+    const browser = new TestBrowser();
+    const stalk = stalks.github;
+    return browser.go(
+      `${stalk.url}/login?next=/workers`,
+      (url) => url.startsWith(stalk.url) && !url.startsWith(`${stalk.url}/login`),
+    ).then((hop) => ({
+      browser,
+      hop,
+    }));
+  }
+
+  test("github: the verified e-mail --auth allows logs in and lands on next", async () => {
+    const { browser, hop } = await githubLogin([
+      { email: "me@gmail.example", verified: true, primary: true },
+      { email: "alice@example.com", verified: true, primary: false },
+    ]);
+    assert.equal(hop.status, 302, hop.text);
+    assert.equal(hop.location, `${stalks.github.url}/workers`);
+    const tasks = await browser.hop(`${stalks.github.url}/api/tasks`);
+    assert.equal(tasks.status, 200, tasks.text);
+  });
+
+  test("github: an allowed but unverified e-mail is refused", async () => {
+    const { hop } = await githubLogin([
+      { email: "alice@example.com", verified: false, primary: true },
+    ]);
+    assert.equal(hop.status, 403, hop.text);
+    assert.match(hop.text, /not verified/);
+  });
+
+  test("github: a wrong PKCE verifier is refused by the token endpoint", async () => {
+    github.as([{ email: "alice@example.com", verified: true, primary: true }]);
+    const browser = new TestBrowser();
+    const stalk = stalks.github;
+    const hop = await browser.go(
+      `${stalk.url}/login`,
+      (url) => url.startsWith(`${stalk.url}/login?`),
+    );
+    const signer = new CookieSigner(COOKIE_SECRET);
+    const genuine = await signer.verify(browser.cookie(stalk.url, "stalk_login"));
+    const forged = await signer.sign({ ...genuine, verifier: "y".repeat(43) }, 600);
+    const response = await fetch(hop.location!, {
+      redirect: "manual",
+      headers: { Cookie: `stalk_login=${forged}` },
+    });
+    assert.equal(response.status, 403);
+    assert.match(await response.text(), /refused the code/);
   });
 
   test("an unverified e-mail is refused", async () => {

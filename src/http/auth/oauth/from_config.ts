@@ -9,6 +9,8 @@ import { CookieSigner } from "../session.ts";
 import { OAuthLogin } from "./login.ts";
 import { OidcClient } from "./oidc_client.ts";
 import { gitlabGroupCheck } from "./gitlab_groups.ts";
+import { githubFlow } from "./github_client.ts";
+import { emailMatcher } from "../email_pattern.ts";
 import type { ProviderKind } from "./provider_names.ts";
 
 /** A host name or, for tests and self-hosted instances, a URL with its scheme. */
@@ -38,7 +40,7 @@ function issuerFor(kind: ProviderKind, config: Config): string {
     case "oidc":
       throw new ConfigError("--auth_provider=oidc needs --oauth2_issuer");
     case "github":
-      throw new ConfigError("--auth_provider=github is not available yet (issue #12)");
+      return baseUrl(access.githubOauthDomain);
   }
 }
 
@@ -80,8 +82,17 @@ export function oauthLoginFor(
   const admit = groups.length > 0
     ? gitlabGroupCheck(issuer, groups, access.gitlabMinAccessLevel)
     : undefined;
+  const flow = kind === "github"
+    ? githubFlow({
+      domain: access.githubOauthDomain,
+      clientId: access.oauth2Key!,
+      clientSecret: access.oauth2Secret!,
+      redirectUri: access.oauth2RedirectUri!,
+      allowed: emailMatcher(access.auth!),
+    })
+    : { start: () => client.start(), finish: client.finish.bind(client), admit };
   return new OAuthLogin({
-    flow: { start: () => client.start(), finish: (url, login) => client.finish(url, login), admit },
+    flow,
     signer: new CookieSigner(secret),
     auth: access.auth!,
     authOperator: access.authOperator,
