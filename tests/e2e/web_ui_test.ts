@@ -74,6 +74,16 @@ describe("web UI in a browser", () => {
     await waitFor(async () => (await workerStatus(stalk.url))[worker.name], {
       message: "the worker to be seen",
     });
+    // The worker page shows inspect data (stats, conf, queues): wait until it has answered one,
+    // since a loaded worker can miss Stalk's first inspection.
+    await waitFor(async () => {
+      const response = await api<Record<string, { stats?: unknown; conf?: unknown }>>(
+        stalk.url,
+        "/api/workers?refresh=true",
+      );
+      const info = response.json?.[worker.name];
+      return response.status === 200 && info?.stats !== undefined && info.conf !== undefined;
+    }, { timeout: 20_000, message: "the worker to answer an inspection" });
     const [add, error, xss] = await send(
       { name: "tasks.add", args: [20, 22] },
       { name: "tasks.error", args: ["boom"] },
