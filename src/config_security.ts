@@ -6,12 +6,8 @@
  * `config.ts` merges these entries into its one schema.
  */
 import * as v from "valibot";
-import { emailPatternProblem } from "./http/auth/email_pattern.ts";
-import {
-  PROVIDER_NAMES,
-  type ProviderKind,
-  providerKind,
-} from "./http/auth/oauth/provider_names.ts";
+import { emailPatternProblem } from "./config_email_pattern.ts";
+import { PROVIDER_NAMES, type ProviderKind, providerKind } from "./config_provider_names.ts";
 
 /** Login and permission settings. */
 export interface AccessConfig {

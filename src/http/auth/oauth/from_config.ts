@@ -10,8 +10,8 @@ import { OAuthLogin } from "./login.ts";
 import { OidcClient } from "./oidc_client.ts";
 import { gitlabGroupCheck } from "./gitlab_groups.ts";
 import { githubFlow } from "./github_client.ts";
-import { emailMatcher } from "../email_pattern.ts";
-import type { ProviderKind } from "./provider_names.ts";
+import { emailMatcher } from "../../../config_email_pattern.ts";
+import type { ProviderKind } from "../../../config_provider_names.ts";
 
 /** A host name or, for tests and self-hosted instances, a URL with its scheme. */
 function baseUrl(domain: string): string {

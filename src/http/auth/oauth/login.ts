@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { App, AppEnv } from "../../deps.ts";
-import { emailMatcher } from "../email_pattern.ts";
+import { emailMatcher } from "../../../config_email_pattern.ts";
 import type { Identity, Role } from "../identity.ts";
 import type { AuthProvider } from "../policy.ts";
 import { CookieSigner, localPath } from "../session.ts";

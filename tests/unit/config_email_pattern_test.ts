@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { emailMatcher, emailPatternProblem } from "../../../../src/http/auth/email_pattern.ts";
+import { emailMatcher, emailPatternProblem } from "../../src/config_email_pattern.ts";
 
 test("Flower's restricted syntax: one '*', never with '|', never in the domain", () => {
   assert.equal(emailPatternProblem("a@x.com|b@y.com"), undefined);
