@@ -3,8 +3,17 @@
  * the broker is connected, how long since the last event, what it holds and evicted, how its
  * snapshots fare and what the label cap refused. Read at scrape time from the parts that know.
  */
-import type { SaveStats } from "../persist/persister.ts";
 import { Counter, Gauge } from "./registry.ts";
+
+/** What the health families read of the snapshot saves (`Persister.stats` has this shape). */
+export interface SnapshotHealth {
+  /** Epoch seconds of the last completed save's copy. */
+  savedAt?: number;
+  /** Seconds the last completed save took, copy to rename. */
+  duration?: number;
+  /** Saves that failed since start. */
+  failures: number;
+}
 
 /** Where the figures come from; each is read once per scrape. */
 export interface HealthSources {
@@ -19,8 +28,8 @@ export interface HealthSources {
   evictions(): number;
   /** Label series refused by the cardinality cap, by family. */
   droppedSeries(): Record<string, number>;
-  /** Save statistics, when `--persistent` is on. */
-  snapshots?(): SaveStats;
+  /** Save statistics, when `--persistent` is on (the persister's `stats`). */
+  snapshots?(): SnapshotHealth;
   /** Epoch seconds. */
   now(): number;
 }

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describeError, log } from "../log.ts";
+import type { SnapshotHealth } from "../metrics/stalk_metrics.ts";
 import type { TaskCopier } from "../state/task_image.ts";
 import { decodeSnapshot, UnreadableFile } from "./decode.ts";
 import { encodeSnapshot } from "./encode.ts";
@@ -34,18 +35,13 @@ export interface PersisterOptions {
   now?: () => number;
 }
 
-/** The outcome of the last save, for the health metrics. */
-export interface SaveStats {
-  /** Epoch seconds of the last completed save's copy. */
-  savedAt?: number;
-  /** Seconds the last completed save took, copy to rename. */
-  duration?: number;
+/** The outcome of the last save: what the health metrics read, and more detail. */
+export interface SaveStats extends SnapshotHealth {
   bytes?: number;
   tasks?: number;
   /** The longest stretch of the last save without a turn for the event loop, in ms. */
   longestStepMs?: number;
   saves: number;
-  failures: number;
 }
 
 /** Restores and saves Stalk's state; see the module comment. */
