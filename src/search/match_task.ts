@@ -4,12 +4,20 @@
  * and tests hold the two to the same answers. Also usable wherever tasks are plain objects.
  */
 import { literalDictItems } from "../celery/python_literal.ts";
-import type { SearchNode, Term } from "./ast.ts";
+import type { NumberField, SearchNode, Term, TextField, TimeField } from "./ast.ts";
 import { fold } from "./fold.ts";
-import type { TaskJson } from "../state/types.ts";
+
+/**
+ * What a search reads of a task: the fields of the API's task JSON (`TaskJson` in
+ * `src/state/types.ts`) it can name. Declared here, so the language does not depend on the store.
+ */
+export type SearchableTask =
+  & Record<"uuid" | "state", string>
+  & Record<TextField | "root_id" | "parent_id", string | null>
+  & Record<TimeField | NumberField, number | null>;
 
 /** True when `task` satisfies `node`. */
-export function matchTask(node: SearchNode, task: TaskJson): boolean {
+export function matchTask(node: SearchNode, task: SearchableTask): boolean {
   switch (node.kind) {
     case "all":
       return true;
@@ -35,7 +43,7 @@ export const PLAIN_FIELDS = [
   "result",
 ] as const;
 
-function matchTerm(term: Term, task: TaskJson): boolean {
+function matchTerm(term: Term, task: SearchableTask): boolean {
   switch (term.kind) {
     case "text":
       if (term.field !== null) return fold(task[term.field] ?? "").includes(term.value);

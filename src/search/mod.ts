@@ -4,12 +4,12 @@
  * `Search` the store can run (`TaskQuery.search`) or a `SearchError` saying what is wrong and where.
  */
 import type { SearchNode } from "./ast.ts";
-import { matchTask } from "./match_task.ts";
+import { matchTask, type SearchableTask } from "./match_task.ts";
 import { parseSearch } from "./parse.ts";
 import { SearchError } from "./search_error.ts";
-import type { TaskJson } from "../state/types.ts";
 
 export type { SearchNode, Term } from "./ast.ts";
+export type { SearchableTask } from "./match_task.ts";
 export { SearchError } from "./search_error.ts";
 export { MAX_QUERY_DEPTH, MAX_QUERY_LENGTH } from "./parse.ts";
 export { MAX_QUERY_TOKENS } from "./tokenize.ts";
@@ -34,7 +34,7 @@ export class Search {
   }
 
   /** True when `task` matches (for tasks held as objects; the store has a faster path). */
-  matches(task: TaskJson): boolean {
+  matches(task: SearchableTask): boolean {
     return matchTask(this.node, task);
   }
 }
