@@ -34,6 +34,7 @@ import { posixUtcOffset, prepareEvent } from "./src/ingest/receiver.ts";
 import { State } from "./src/state/state.ts";
 import { WorkerCountTable } from "./src/state/worker_counts.ts";
 import { createWebDeps } from "./src/web/deps.ts";
+import { webPages } from "./src/web/routes.tsx";
 import { LiveStreams } from "./src/web/live.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -212,7 +213,7 @@ function main(): void {
       if (purged.size > 0) metrics.purgeWorkers(purged);
       return metrics.render(purged) + renderProcess() + health.render();
     },
-    web: createWebDeps({
+    web: webPages(createWebDeps({
       options: {
         urlPrefix: config.urlPrefix,
         autoRefresh: config.autoRefresh,
@@ -230,7 +231,7 @@ function main(): void {
       queueLengths: () => queueLengths(transport, inspector, management),
       health: () => transport.status(),
       live,
-    }),
+    })),
   });
   if (listen.unixSocket) removeStaleSocket(listen.unixSocket);
   const server = serve(listen, (request, info) => app.fetch(request, info));

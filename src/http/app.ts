@@ -19,7 +19,6 @@ import { permissiveCors } from "./middleware/cors.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
 import { errorResponse } from "./on_error.ts";
 import { withUrlPrefix } from "./url_prefix.ts";
-import { errorPage, registerWebRoutes, wantsHtml } from "../web/routes.tsx";
 
 /**
  * The largest request body accepted (task arguments), far below RabbitMQ's default
@@ -33,9 +32,7 @@ export function createApp(deps: AppDeps): App {
 
   const web = deps.web;
   // A browser navigating gets error pages in the layout; API clients keep the JSON body.
-  app.onError((error, c) =>
-    web && wantsHtml(c) ? errorPage(c, web, error) : errorResponse(error, c)
-  );
+  app.onError((error, c) => web?.errorPage(c, error) ?? errorResponse(error, c));
   app.use("*", securityHeaders());
   app.use("*", clientInfo({ xheaders: deps.xheaders ?? false }));
   // Flower sends CORS headers only when no authentication is configured.
@@ -66,12 +63,12 @@ export function createApp(deps: AppDeps): App {
   registerWorkerRoutes(app, deps);
   registerControlRoutes(app, deps);
   registerPublishRoutes(app, deps);
-  if (web) registerWebRoutes(app, web);
+  web?.register(app);
   answerWrongMethods(app);
 
   app.notFound((c) => {
     throw new StalkError("not_found", `No route for ${c.req.path}`);
   });
-  const prefix = web?.options.urlPrefix ?? "";
+  const prefix = web?.urlPrefix ?? "";
   return prefix ? withUrlPrefix(app, prefix) : app;
 }

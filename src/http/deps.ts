@@ -3,7 +3,7 @@
  * names only what it reads or calls, so an in-process test hands it small fakes or real
  * services, and no route module imports `app.ts`.
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import type { QueueLength, TransportStatus } from "../broker/transport.ts";
 import type { ManagementQueue } from "../broker/management_api.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
@@ -12,7 +12,6 @@ import type { TaskRunner } from "../tasks/task_runner.ts";
 import type { TaskJson, TaskQuery } from "../state/types.ts";
 import type { AuthPolicy } from "./auth/policy.ts";
 import type { Identity } from "./auth/identity.ts";
-import type { WebDeps } from "../web/deps.ts";
 import type { LoginThrottle } from "./auth/throttle.ts";
 
 /** What the server passes with each request (`app.fetch(request, connection)`). */
@@ -119,6 +118,19 @@ export interface AppDeps
   login?: { register(app: App): void };
   state: TaskReader & WorkerStatusReader;
   control: WorkerActions;
-  /** The web UI's pages (`src/web/`); without it only the API is served. */
-  web?: WebDeps;
+  /** The web UI's pages (`webPages` in `src/web/routes.tsx`); without it only the API is served. */
+  web?: Pages;
+}
+
+/**
+ * Pages served beside the API. The HTTP layer defines this seam and the web UI fills it, so
+ * `src/http/` does not import `src/web/` (which builds on `App` and the identity).
+ */
+export interface Pages {
+  /** The prefix the whole application is served under, without slashes; empty for the root. */
+  readonly urlPrefix: string;
+  /** Registers the pages' routes on `app`. */
+  register(app: App): void;
+  /** The error page for `error` when the request wants a page, or undefined for the JSON body. */
+  errorPage(c: Context, error: unknown): Response | undefined;
 }

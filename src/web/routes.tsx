@@ -4,7 +4,7 @@
  * the view, ask the state or a service, render. Failures become error pages in the layout.
  */
 import type { Context } from "hono";
-import type { App } from "../http/deps.ts";
+import type { App, Pages } from "../http/deps.ts";
 import * as v from "valibot";
 import { StalkError } from "../errors.ts";
 import { serveAsset } from "./assets.ts";
@@ -446,4 +446,13 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
       pollMs: 2000,
       render: async () => String(<QueueTable queues={await deps.queueLengths()} />),
     }));
+}
+
+/** The web UI as the pages `createApp` serves beside the API (`AppDeps.web`). */
+export function webPages(deps: WebDeps): Pages {
+  return {
+    urlPrefix: deps.options.urlPrefix,
+    register: (app) => registerWebRoutes(app, deps),
+    errorPage: (c, error) => wantsHtml(c) ? errorPage(c, deps, error) : undefined,
+  };
 }

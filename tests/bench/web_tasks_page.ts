@@ -4,6 +4,7 @@ import process from "node:process";
 import { createApp } from "../../src/http/app.ts";
 import { State } from "../../src/state/state.ts";
 import { createWebDeps } from "../../src/web/deps.ts";
+import { webPages } from "../../src/web/routes.tsx";
 import { appDeps } from "../unit/http/_deps.ts";
 
 const N = Number(process.env.TASKS ?? 1_000_000);
@@ -34,7 +35,7 @@ for (let i = 0; i < N; i++) {
 const deps = appDeps(state, {});
 const app = createApp({
   ...deps,
-  web: createWebDeps({
+  web: webPages(createWebDeps({
     options: {
       urlPrefix: "",
       autoRefresh: true,
@@ -60,7 +61,7 @@ const app = createApp({
     control: deps.control,
     queueLengths: deps.queueLengths,
     health: deps.health,
-  }),
+  })),
 });
 const views = [
   "",

@@ -3,6 +3,7 @@ import type { App } from "../../../src/http/deps.ts";
 import { createApp } from "../../../src/http/app.ts";
 import type { WorkerActions } from "../../../src/http/deps.ts";
 import { createWebDeps } from "../../../src/web/deps.ts";
+import { webPages } from "../../../src/web/routes.tsx";
 import { appDeps } from "../http/_deps.ts";
 import { State } from "../../../src/state/state.ts";
 import type { CeleryEvent } from "../../../src/state/types.ts";
@@ -105,7 +106,7 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
   const deps = {
     ...base,
     control,
-    web: createWebDeps({
+    web: webPages(createWebDeps({
       options: {
         urlPrefix: options.urlPrefix ?? "",
         autoRefresh: true,
@@ -133,7 +134,7 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
       queueLengths: () => Promise.resolve([{ name: "celery", messages: 3, consumers: 1 }]),
       health: () => ({ connected: true, since: 0 }),
       now: () => NOW,
-    }),
+    })),
   };
   return { app: createApp(deps), calls, state };
 }

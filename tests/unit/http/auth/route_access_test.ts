@@ -10,6 +10,7 @@ import { parseTokenFile, tokenProvider } from "../../../../src/http/auth/tokens.
 import type { App } from "../../../../src/http/deps.ts";
 import { State } from "../../../../src/state/state.ts";
 import { createWebDeps } from "../../../../src/web/deps.ts";
+import { webPages } from "../../../../src/web/routes.tsx";
 import { OAuthLogin } from "../../../../src/http/auth/oauth/login.ts";
 import { basicAuthProvider } from "../../../../src/http/auth/basic.ts";
 import { createAuthPolicy } from "../../../../src/http/auth/policy.ts";
@@ -72,7 +73,7 @@ function build(options: AppDepsOptions & { login?: OAuthLogin } = {}): App {
     open: false,
     ...options,
   });
-  const web = createWebDeps({
+  const web = webPages(createWebDeps({
     options: {
       urlPrefix: "",
       autoRefresh: true,
@@ -87,7 +88,7 @@ function build(options: AppDepsOptions & { login?: OAuthLogin } = {}): App {
     control: deps.control,
     queueLengths: deps.queueLengths,
     health: deps.health,
-  });
+  }));
   if (options.login) {
     // As from_config.ts builds it: the session provider, and the login pages public.
     const auth = createAuthPolicy({
