@@ -4,6 +4,7 @@
  * view in the URL. The rows and the "new tasks" notice are also the live stream's fragments.
  */
 import type { TaskColumn } from "../config.ts";
+import type { SearchError } from "../search/mod.ts";
 import type { TaskJson } from "../state/types.ts";
 import { StateBadge, Time } from "./components.tsx";
 import { formatCount, formatDuration } from "./format.ts";
@@ -98,6 +99,30 @@ function Cell({ column, task, ctx }: { column: TaskColumn; task: TaskJson; ctx: 
   }
 }
 
+/**
+ * Why the search was refused, in the API's words, with the query shown and the character where
+ * the parser stopped marked, so the user can see what to change.
+ */
+function SearchProblem({ query, error }: { query: string; error: SearchError }) {
+  const at = error.position;
+  return (
+    <div id="search-error" class="search-error" role="alert">
+      <strong>{`Search not understood: ${error.describe()}`}</strong>
+      {at === undefined ? null : (
+        <code class="mono">
+          {query.slice(0, at)}
+          <mark>{at < query.length ? query[at] : " "}</mark>
+          {query.slice(at + 1)}
+        </code>
+      )}
+      <span class="muted">
+        Terms match anywhere; use name:, state:, worker:, args:, kwargs:k=v, result:, AND, OR, NOT
+        (or -), parentheses and "quoted phrases".
+      </span>
+    </div>
+  );
+}
+
 /** The table body: one row per task, or a line saying there is none. */
 export function TaskRows(
   { page, view, ctx }: { page: TasksPage; view: TasksView; ctx: PageContext },
@@ -108,7 +133,11 @@ export function TaskRows(
         ? (
           <tr>
             <td class="empty" colspan={view.columns.length}>
-              {page.total === 0 ? "No task matches this view." : "No task on this page."}
+              {page.searchError
+                ? "Correct the search to list tasks."
+                : page.total === 0
+                ? "No task matches this view."
+                : "No task on this page."}
             </td>
           </tr>
         )
@@ -248,6 +277,8 @@ export function TasksPageView(props: TasksPageProps) {
             value={view.search ?? ""}
             placeholder="Search tasks (press / to focus)"
             aria-label="Search tasks"
+            aria-invalid={page.searchError ? "true" : undefined}
+            aria-describedby={page.searchError ? "search-error" : undefined}
           />
           <div class="filters">
             <label>
@@ -312,6 +343,9 @@ export function TasksPageView(props: TasksPageProps) {
             <a class="button" href={paths.to("/tasks")}>Reset</a>
           </div>
         </form>
+        {page.searchError
+          ? <SearchProblem query={view.search ?? ""} error={page.searchError} />
+          : null}
         <div class="scroll">
           <table class="list">
             <thead>

@@ -3,6 +3,7 @@
  * the middle of a sorted listing is read from the other end, so that the last page costs what
  * the first one does instead of a top-k over the whole store.
  */
+import { SearchError } from "../search/mod.ts";
 import type { TaskJson } from "../state/types.ts";
 import type { WebStateReader } from "./deps.ts";
 import { filterQuery, type TasksView } from "./tasks_view.ts";
@@ -11,11 +12,14 @@ import { filterQuery, type TasksView } from "./tasks_view.ts";
 export interface TasksPage {
   tasks: TaskJson[];
   total: number;
+  /** Why the view's search was refused (then there are no tasks), as the API's 400 says it. */
+  searchError?: SearchError;
 }
 
 /** Reads the page `view` asks for. */
 export function readTasksPage(state: WebStateReader, view: TasksView): TasksPage {
   const query = filterQuery(view);
+  if (query instanceof SearchError) return { tasks: [], total: 0, searchError: query };
   const total = state.countTasks(query);
   const { offset, limit } = view;
   if (offset >= total) return { tasks: [], total };

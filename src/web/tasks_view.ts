@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { TASK_COLUMNS, type TaskColumn } from "../config.ts";
 import { badRequest } from "../errors.ts";
 import { parseUtcMinute } from "../http/params.ts";
+import { compileSearch, SearchError } from "../search/mod.ts";
 import type { TaskQuery, TaskSortKey } from "../state/types.ts";
 import type { QueryValues } from "./paths.ts";
 
@@ -69,7 +70,9 @@ const Params = v.object({
   taskname: text,
   received_start: minute,
   received_end: minute,
-  search: text,
+  // Not trimmed: an error's position must point into the query as the user typed it. Its
+  // length and every other limit are the search language's, as in `/api/tasks`.
+  search: v.optional(v.string()),
   sort_by: v.optional(
     v.pipe(
       v.string(),
@@ -129,7 +132,7 @@ export function parseTasksView(
     taskname: p.taskname,
     receivedStart: p.received_start,
     receivedEnd: p.received_end,
-    search: p.search,
+    search: p.search?.trim() ? p.search : undefined,
     sortBy: sort.replace(/^-/, "") as TaskSortKey,
     descending: sort.startsWith("-"),
     offset: p.offset ? Number(p.offset) : 0,
@@ -161,8 +164,13 @@ export function viewQuery(
   };
 }
 
-/** The state query of the view's filters (no paging). */
-export function filterQuery(view: TasksView): TaskQuery {
+/**
+ * The state query of the view's filters and search (no paging), or the `SearchError` to show
+ * beside the search box. The search is compiled by the same code as `/api/tasks?search=`.
+ */
+export function filterQuery(view: TasksView): TaskQuery | SearchError {
+  const search = view.search === undefined ? undefined : compileSearch(view.search);
+  if (search instanceof SearchError) return search;
   const start = view.receivedStart ? parseUtcMinute(view.receivedStart.replace("T", " ")) : null;
   const end = view.receivedEnd ? parseUtcMinute(view.receivedEnd.replace("T", " ")) : null;
   return {
@@ -175,6 +183,7 @@ export function filterQuery(view: TasksView): TaskQuery {
     // Inclusive minute bounds, exactly as `/api/tasks` reads them.
     receivedStart: start ?? undefined,
     receivedEnd: end ?? undefined,
+    search: search?.matchesAll ? undefined : search,
   };
 }
 

@@ -170,6 +170,67 @@ describe("web UI in a browser", () => {
     await page.close();
   });
 
+  test("the search box runs the API's search, keeps it in the URL and shows its errors", async () => {
+    const { page, problems } = await open();
+    /** Submits `query` from the box; returns the listed task ids. */
+    const search = async (query: string) => {
+      await page.locator("input[type=search]").fill(query);
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get("search") === query),
+        page.keyboard.press("Enter"),
+      ]);
+      const url = new URL(page.url());
+      assert.equal(url.searchParams.get("search"), query, "the URL holds the query");
+      assert.equal(url.searchParams.get("sort_by"), "received", "and the rest of the view");
+      assert.equal(await page.locator("input[type=search]").inputValue(), query);
+      return await page.locator("tr[data-key]").evaluateAll((rows) =>
+        rows.map((row) => row.getAttribute("data-key")!)
+      );
+    };
+    const apiIds = async (query: string) =>
+      Object.keys(
+        (await api<Record<string, unknown>>(
+          stalk.url,
+          `/api/tasks?sort_by=received&search=${encodeURIComponent(query)}`,
+        )).json ?? {},
+      );
+    await page.goto(`${stalk.url}/tasks?sort_by=received`);
+    const cases: [string, string[], string[]][] = [
+      ["name:tasks.add OR state:FAILURE", [ids.add, ids.error], [ids.xss]],
+      ['"alert(1)"', [ids.xss], [ids.add, ids.error]],
+      ["tasks.error -state:SUCCESS", [ids.error], [ids.add, ids.xss]],
+      [`uuid:${ids.add.slice(0, 8)}`, [ids.add], [ids.error, ids.xss]],
+    ];
+    for (const [query, shown, hidden] of cases) {
+      const listed = await search(query);
+      assert.deepEqual(listed, await apiIds(query), `${query}: the API's answer, in its order`);
+      for (const id of shown) assert.ok(listed.includes(id), `${query} lists ${id}`);
+      for (const id of hidden) assert.ok(!listed.includes(id), `${query} leaves out ${id}`);
+    }
+
+    const bad = "state:FAILURE AND (name:tasks.add";
+    const refused = await api<{ error: string }>(
+      stalk.url,
+      `/api/tasks?search=${encodeURIComponent(bad)}`,
+    );
+    assert.equal(refused.status, 400);
+    assert.deepEqual(await search(bad), [], "a refused search lists nothing");
+    const alert = page.getByRole("alert");
+    assert.equal(
+      await alert.locator("strong").innerText(),
+      `Search not understood: ${refused.json!.error}`,
+    );
+    assert.equal(await page.locator("input[type=search][aria-invalid=true]").count(), 1);
+    await page.screenshot({ path: join(SHOTS, "tasks-search-error-light.png") });
+    // The view is bookmarkable: reopened from its URL, the same error shows.
+    await page.goto(page.url());
+    assert.match(await page.getByRole("alert").innerText(), /Search not understood/);
+    assert.ok((await search("name:tasks.add")).includes(ids.add), "fixed, the rows are back");
+    assert.equal(await page.getByRole("alert").count(), 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test("a new task appears without reload and its page follows its state live", async () => {
     const { page, problems } = await open();
     await page.goto(`${stalk.url}/tasks`);

@@ -60,6 +60,11 @@ h2 { font-size: 1rem; margin: 1.4rem 0 .6rem; }
   border-bottom: 1px solid var(--line); font-weight: 600; }
 .notice { padding: .6rem .9rem; border-radius: .45rem; background: var(--warn-bg);
   color: var(--warn); margin: 0 0 1rem; }
+.search-error { display: flex; flex-direction: column; gap: .3rem; padding: .6rem .9rem;
+  background: var(--bad-bg); color: var(--bad); border-bottom: 1px solid var(--line); }
+.search-error code { white-space: pre-wrap; overflow-wrap: anywhere; color: var(--text); }
+.search-error mark { background: var(--bad); color: var(--bad-bg); border-radius: .15rem; }
+input[aria-invalid=true] { border-color: var(--bad); outline-color: var(--bad); }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr));
   gap: .75rem; margin-bottom: 1rem; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem;

@@ -43,6 +43,66 @@ test("/tasks lists newest received first, and the URL holds sort, filter and pag
   assert.match(page, /href="\/tasks\?state=SUCCESS&amp;sort_by=name"/, "sort links keep filters");
 });
 
+test("/tasks's search box runs the API's search, with the filters, sort and page", async () => {
+  const { app } = webApp();
+  const rows = async (query: string) => {
+    const page = await (await app.request(`/tasks${query}`, { headers: BROWSER })).text();
+    return [...page.matchAll(/<tr data-href="[^"]*" data-key="([^"]+)"/g)].map((m) => m[1]);
+  };
+  const api = async (query: string) =>
+    Object.keys(await (await app.request(`/api/tasks${query}`)).json());
+  const cases = [
+    "state:SUCCESS",
+    "name:tasks.add OR name:tasks.echo",
+    "-state:SUCCESS",
+    "script",
+    '"alert(1)"',
+    "root:t1",
+    "kwargs:k=nothing",
+  ];
+  for (const search of cases) {
+    const q = `?search=${encodeURIComponent(search)}`;
+    assert.deepEqual(
+      await rows(`${q}&sort_by=received`),
+      await api(`${q}&sort_by=received`),
+      search,
+    );
+  }
+  assert.deepEqual(
+    await rows("?search=tasks.echo&sort_by=-received"),
+    ["t2", "t3"],
+    "t3: never received",
+  );
+  assert.deepEqual(await rows("?search=tasks.echo&state=STARTED"), ["t2"]);
+  assert.deepEqual(await rows("?search=tasks&limit=15&offset=2&sort_by=received"), ["t2"]);
+  const page = await (await app.request("/tasks?search=state%3ASUCCESS", { headers: BROWSER }))
+    .text();
+  assert.match(page, /name="search" value="state:SUCCESS"/, "the box keeps the query");
+  assert.match(page, /Showing 1–1 of 1 tasks/);
+  assert.match(page, /href="\/tasks\?search=state%3ASUCCESS&amp;sort_by=name"/, "links keep it");
+});
+
+test("/tasks shows a refused search beside the box, in the API's words", async () => {
+  const { app } = webApp();
+  const query = "name:add AND (state:SUCCESS";
+  const api = await app.request(`/api/tasks?search=${encodeURIComponent(query)}`);
+  assert.equal(api.status, 400);
+  const { error } = await api.json();
+  const response = await app.request(`/tasks?search=${encodeURIComponent(query)}`, {
+    headers: BROWSER,
+  });
+  assert.equal(response.status, 200, "a typo is shown on the page, not an error page");
+  const page = await response.text();
+  assert.match(page, /id="search-error" class="search-error" role="alert"/);
+  assert.ok(page.includes(`Search not understood: ${error}`), error);
+  assert.match(page, /aria-invalid="true"/);
+  assert.match(page, /value="name:add AND \(state:SUCCESS"/);
+  assert.match(page, /Correct the search to list tasks\./);
+  assert.doesNotMatch(page, /<tr data-href/);
+  const fine = await (await app.request("/tasks?search=add", { headers: BROWSER })).text();
+  assert.doesNotMatch(fine, /search-error|aria-invalid/);
+});
+
 test("/tasks shows the chosen columns and refuses a bad view with a 400 page", async () => {
   const { app } = webApp();
   const page = await (await app.request("/tasks?columns=name&columns=state", { headers: BROWSER }))
