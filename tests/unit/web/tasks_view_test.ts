@@ -47,3 +47,10 @@ test("'All' and empty filters mean no filter, and a space works in place of T", 
     17,
   );
 });
+
+test("the search is kept as typed (error positions point into it); blank means none", () => {
+  const view = (search: string) => parseTasksView((n) => (n === "search" ? search : undefined), []);
+  assert.equal(view("  state:x ").search, "  state:x ");
+  assert.equal(view("   ").search, undefined);
+  assert.equal(view("All").search, "All", "a search for 'all' is not the 'All' filter");
+});
