@@ -116,3 +116,16 @@ ensure_redis() {
     sleep 0.5
   done
 }
+
+# ensure_memcached: memcached answering on 127.0.0.1:11211, installed and started when needed.
+ensure_memcached() {
+  ensure_apt_packages memcached
+  port_open 11211 && return 0
+  log "Starting memcached"
+  memcached -d -u memcache -l 127.0.0.1 -p 11211 -m 64
+  local deadline=$((SECONDS + 30))
+  until port_open 11211; do
+    ((SECONDS < deadline)) || die "memcached did not start within 30 s"
+    sleep 0.2
+  done
+}

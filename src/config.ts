@@ -42,7 +42,7 @@ export interface Config {
   /** `FLOWER_UNAUTHENTICATED_API`: open `/api/*` without auth. */
   unauthenticatedApi: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
-  /** `--result_backend` / `CELERY_RESULT_BACKEND`: redis://, rediss:// or rpc://; none when unset. */
+  /** `--result_backend` / `CELERY_RESULT_BACKEND` (src/celery/backend_url.ts); none when unset. */
   resultBackend?: string;
   /** Where `resultBackend` came from, for errors. */
   resultBackendSource: string;
@@ -383,7 +383,7 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   },
   result_backend: {
     help:
-      "Result backend URL (redis://, rediss://, sentinel://, rpc://) for the apply, result and abort routes",
+      "Result backend URL (redis://, rediss://, sentinel://, rpc://, cache+memcached://) for the apply, result and abort routes",
     env: ["CELERY_RESULT_BACKEND"],
   },
   apply_timeout: { default: "60", help: "Seconds POST /api/task/apply waits for a result" },

@@ -58,6 +58,7 @@ export class Watch implements ResultWatch {
   readonly #closed = new AbortController();
   #pushed?: TaskOutcome;
   #onReady?: (outcome: TaskOutcome) => void;
+  #onFail?: (error: Error) => void;
 
   constructor(source: WatchSource) {
     this.#source = source;
@@ -68,19 +69,35 @@ export class Watch implements ResultWatch {
     };
   }
 
+  /**
+   * Ends a wait in progress with `error` (a polled backend whose stored result turned out
+   * unreadable); without a wait in progress, the next read reports it.
+   */
+  fail(error: Error): void {
+    this.#onFail?.(error);
+  }
+
   async wait(timeoutMs: number): Promise<WaitResult> {
     const read = await this.#source.read();
     if (isReady(read.state)) return { ready: true, outcome: read };
     if (this.#pushed && isReady(this.#pushed.state)) return { ready: true, outcome: this.#pushed };
     if (timeoutMs > 0) {
       const timer = new AbortController();
-      const ready = new Promise<TaskOutcome>((resolve) => this.#onReady = resolve);
-      const winner = await Promise.race([
-        ready,
-        delay(timeoutMs, AbortSignal.any([timer.signal, this.#closed.signal])),
-      ]);
-      timer.abort();
-      this.#onReady = undefined;
+      const ready = new Promise<TaskOutcome>((resolve, reject) => {
+        this.#onReady = resolve;
+        this.#onFail = reject;
+      });
+      let winner: TaskOutcome | void;
+      try {
+        winner = await Promise.race([
+          ready,
+          delay(timeoutMs, AbortSignal.any([timer.signal, this.#closed.signal])),
+        ]);
+      } finally {
+        timer.abort();
+        this.#onReady = undefined;
+        this.#onFail = undefined;
+      }
       if (winner) return { ready: true, outcome: winner };
     }
     // Time is up: one more read, in case an update was missed (e.g. during a reconnect).

@@ -1,6 +1,6 @@
 /**
  * The result backend seen from Stalk: one interface, one implementation per kind (`redis.ts`,
- * `rpc.ts`). Routes and services use only this; besides the Redis transport in src/broker, only
+ * `rpc.ts`, `memcached.ts`, `database.ts`). Routes and services use only this; besides the Redis transport in src/broker, only
  * `redis_client.ts` here imports a Redis client.
  */
 import type { TaskOutcome } from "../celery/task_result.ts";
@@ -25,7 +25,7 @@ export interface ResultWatch {
 
 /** Where Celery workers store task results, as Stalk reads (and, for abort, writes) them. */
 export interface ResultBackend {
-  readonly kind: "redis" | "rpc";
+  readonly kind: "redis" | "rpc" | "memcached" | "database";
   /** The `reply_to` to put on published tasks, when this backend needs its own (rpc://). */
   readonly replyTo?: string;
   /** The task's current state; PENDING when nothing is stored. Throws 503 when unreachable. */

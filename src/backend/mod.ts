@@ -7,6 +7,8 @@ import { RedisBackend } from "./redis.ts";
 import { connectRedis } from "./redis_client.ts";
 import { RpcBackend } from "./rpc.ts";
 import { connectSentinelRedis } from "./sentinel_client.ts";
+import { MemcachedBackend } from "./memcached.ts";
+import { MemcachedConnection } from "./memcached_client.ts";
 
 export type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
 
@@ -24,6 +26,9 @@ export function createResultBackend(
   if (!url) return undefined;
   const parsed = parseBackendUrl(url);
   if (parsed.kind === "rpc") return new RpcBackend(transport);
+  if (parsed.kind === "memcached") {
+    return new MemcachedBackend(parsed.servers.map((server) => new MemcachedConnection(server)));
+  }
   if (parsed.kind === "sentinel") {
     const config = sentinelConfig(
       parsed.sentinels,

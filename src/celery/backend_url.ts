@@ -1,6 +1,7 @@
 /**
  * Result backend URLs (`CELERY_RESULT_BACKEND`), parsed as Celery's `backends.by_url` and
- * `RedisBackend._params_from_url` read them. Stalk speaks `redis://`, `rediss://` and `rpc://`.
+ * `RedisBackend._params_from_url` read them. Stalk speaks `redis://`, `rediss://`, `sentinel://`,
+ * `rpc://` and `cache+memcached://`.
  */
 
 /** A Redis result backend's connection parameters. */
@@ -37,8 +38,20 @@ export interface RpcBackendUrl {
   kind: "rpc";
 }
 
+/** Celery's cache backend on memcached: `cache+memcached://host:11211;host2:11211/`. */
+export interface MemcachedBackendUrl {
+  kind: "memcached";
+  servers: { host: string; port: number }[];
+}
+
 /** A parsed result backend URL. */
-export type BackendUrl = RedisBackendUrl | SentinelBackendUrl | RpcBackendUrl;
+export type BackendUrl =
+  | RedisBackendUrl
+  | SentinelBackendUrl
+  | RpcBackendUrl
+  | MemcachedBackendUrl;
+
+const SUPPORTED = "redis://, rediss://, sentinel://, rpc:// and cache+memcached://";
 
 /** Parses a result backend URL; throws an Error whose message says what is wrong. */
 export function parseBackendUrl(text: string): BackendUrl {
@@ -49,10 +62,9 @@ export function parseBackendUrl(text: string): BackendUrl {
   const scheme = match[1].toLowerCase();
   if (scheme === "rpc") return { kind: "rpc" };
   if (scheme === "sentinel") return parseSentinelBackend(text.trim());
+  if (scheme.startsWith("cache+")) return parseCacheBackend(scheme.slice(6), match[2]);
   if (scheme !== "redis" && scheme !== "rediss") {
-    throw new Error(
-      `unsupported result backend '${scheme}://': Stalk reads redis://, rediss://, sentinel:// and rpc://`,
-    );
+    throw new Error(`unsupported result backend '${scheme}://': Stalk reads ${SUPPORTED}`);
   }
   // `redis://` and `redis:///1` mean localhost, as in redis-py.
   const rest = match[2] === "" || match[2].startsWith("/") ? `localhost${match[2]}` : match[2];
@@ -103,4 +115,28 @@ function parseSentinelBackend(text: string): SentinelBackendUrl {
     sentinels: parsed.map((url) => ({ host: url.hostname, port: url.port })),
     master: parsed[0],
   };
+}
+
+/** `cache+memcached://a:11211;b:11211/`, split as Celery's `CacheBackend` does. */
+function parseCacheBackend(client: string, rest: string): MemcachedBackendUrl {
+  if (client === "memory") {
+    throw new Error(
+      "cache+memory:// keeps results inside each worker process, where Stalk cannot read them",
+    );
+  }
+  if (!["memcached", "memcache", "pylibmc"].includes(client)) {
+    throw new Error(
+      `unsupported cache backend 'cache+${client}://': Stalk reads cache+memcached://`,
+    );
+  }
+  const servers = rest.replace(/\/+$/, "").split(";").map((part) => part.trim()).filter(Boolean)
+    .map((part) => {
+      const match = /^(\[[^\]]+\]|[^:/]+)(?::(\d+))?$/.exec(part);
+      if (!match) throw new Error(`cannot read the memcached server '${part}' (host:port)`);
+      const port = match[2] ? Number(match[2]) : 11211;
+      if (port < 1 || port > 65535) throw new Error(`the memcached port ${port} is out of range`);
+      return { host: match[1].replace(/^\[|\]$/g, ""), port };
+    });
+  if (servers.length === 0) throw new Error("cache+memcached:// names no server");
+  return { kind: "memcached", servers };
 }

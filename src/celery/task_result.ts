@@ -3,6 +3,7 @@
  * turned into what Flower's API shows: the state, a JSON-safe result (an exception as its
  * Python repr, `ValueError('boom')`), and the traceback.
  */
+import { isPickle, readPickle } from "./pickle.ts";
 import { pythonRepr } from "./python_repr.ts";
 
 /** `celery.states.READY_STATES`: the task will not change any more. */
@@ -35,7 +36,21 @@ export function pendingOutcome(taskId: string): TaskOutcome {
  * an Error saying what is wrong when it is not a JSON object with a `status`.
  */
 export function decodeResult(taskId: string, text: string): TaskOutcome {
-  const meta = parseLenient(text);
+  return outcomeOf(taskId, parseLenient(text));
+}
+
+/**
+ * Decodes a result document stored as bytes (memcached): JSON text, or a pickle (the `pickle`
+ * result serializer) read by the safe reader. Throws an Error saying what is wrong, a
+ * {@linkcode PickleRefused} for a pickle that holds Python objects.
+ */
+export function decodeResultBytes(taskId: string, bytes: Uint8Array): TaskOutcome {
+  if (isPickle(bytes)) return outcomeOf(taskId, readPickle(bytes));
+  return decodeResult(taskId, new TextDecoder().decode(bytes));
+}
+
+/** The outcome of a decoded result document (`{"status", "result", "traceback", ...}`). */
+export function outcomeOf(taskId: string, meta: unknown): TaskOutcome {
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
     throw new Error("the result document is not a JSON object");
   }

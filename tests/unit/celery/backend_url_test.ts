@@ -46,6 +46,9 @@ test("other backends and bad URLs are refused with a reason", () => {
     /unsupported result backend 'db\+postgresql:\/\/'/,
   );
   assert.throws(() => parseBackendUrl("amqp://h//"), /unsupported result backend 'amqp:\/\/'/);
+  assert.throws(() => parseBackendUrl("cache+memory://"), /inside each worker process/);
+  assert.throws(() => parseBackendUrl("cache+redis://h/"), /unsupported cache backend/);
+  assert.throws(() => parseBackendUrl("cache+memcached://h:99999/"), /out of range/);
   assert.throws(() => parseBackendUrl("redis://h/zero"), /database must be a number/);
   assert.throws(() => parseBackendUrl("localhost"), /expected a result backend URL/);
 });
@@ -62,4 +65,15 @@ test("a sentinel:// result backend lists its sentinels; the first URL gives pass
   ]);
   assert.deepEqual([url.master.password, url.master.db], ["pw", 2]);
   assert.throws(() => parseBackendUrl("sentinel://s1;redis://s2"), /must be sentinel:\/\//);
+});
+
+test("cache+memcached:// lists its servers as Celery splits them, 11211 by default", () => {
+  assert.deepEqual(parseBackendUrl("cache+memcached://127.0.0.1:11211/"), {
+    kind: "memcached",
+    servers: [{ host: "127.0.0.1", port: 11211 }],
+  });
+  assert.deepEqual(parseBackendUrl("cache+pylibmc://a;b:11212;[::1]:11213/"), {
+    kind: "memcached",
+    servers: [{ host: "a", port: 11211 }, { host: "b", port: 11212 }, { host: "::1", port: 11213 }],
+  });
 });
