@@ -74,6 +74,19 @@ ensure_apt_packages() {
 }
 
 # port_open PORT: whether something accepts TCP connections on 127.0.0.1:PORT.
+# detached CMD...: runs a daemon's start command with every descriptor above 2 closed. A daemon
+# started under `flock -x /work/wt/broker.lock` (a broker restart in an e2e test) would otherwise
+# inherit the lock's descriptor and hold the lock for as long as it runs.
+detached() {
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec "$@"
+  )
+}
+
 port_open() {
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
@@ -84,7 +97,7 @@ ensure_rabbitmq() {
   ensure_apt_packages rabbitmq-server
   if ! port_open 5672; then
     log "Starting RabbitMQ (rabbitmq-server -detached)"
-    rabbitmq-server -detached || true
+    detached rabbitmq-server -detached || true
     local deadline=$((SECONDS + 120))
     until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1 && port_open 5672; do
       ((SECONDS < deadline)) || die "RabbitMQ did not start within 120 s"
@@ -108,7 +121,7 @@ ensure_redis() {
   port_open 6379 && return 0
   log "Starting Redis"
   mkdir -p /var/lib/redis /var/log/redis
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+  detached redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   local deadline=$((SECONDS + 30))
   until [[ $(redis-cli -p 6379 ping 2>/dev/null) == PONG ]]; do
@@ -122,7 +135,7 @@ ensure_memcached() {
   ensure_apt_packages memcached
   port_open 11211 && return 0
   log "Starting memcached"
-  memcached -d -u memcache -l 127.0.0.1 -p 11211 -m 64
+  detached memcached -d -u memcache -l 127.0.0.1 -p 11211 -m 64
   local deadline=$((SECONDS + 30))
   until port_open 11211; do
     ((SECONDS < deadline)) || die "memcached did not start within 30 s"
