@@ -30,7 +30,23 @@ export interface LiveOptions {
   maxBufferBytes?: number;
   /** Milliseconds between keep-alive comments. */
   keepAliveMs?: number;
+  /** Time and timers; the system's by default, a fake clock in unit tests. */
+  clock?: LiveClock;
 }
+
+/** What {@linkcode LiveStreams} reads the time from and schedules its ticks with. */
+export interface LiveClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const SYSTEM_CLOCK: LiveClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 interface Stream {
   view: LiveView;
@@ -64,7 +80,8 @@ export class LiveStreams {
   #changedAt = 0;
   /** `task-received` events seen: "N new tasks" counts from it. */
   #received = 0;
-  #timer?: ReturnType<typeof setInterval>;
+  /** The pending tick's timer, while any stream is open. */
+  #timer?: unknown;
   #ticking = false;
   #closed = false;
 
@@ -73,6 +90,7 @@ export class LiveStreams {
       intervalMs: 400,
       maxBufferBytes: 1024 * 1024,
       keepAliveMs: 15_000,
+      clock: SYSTEM_CLOCK,
       ...options,
     };
     this.#unsubscribe = subscribe((event) => this.#observe(event));
@@ -105,7 +123,7 @@ export class LiveStreams {
           // A task view cannot tell whether its task changed while away: it always renders.
           sentAt: view.task !== undefined || resumed > this.#events ? -1 : resumed,
           renderedAt: 0,
-          lastWrite: Date.now(),
+          lastWrite: this.#options.clock.now(),
           closed: false,
         };
         if (this.#closed) {
@@ -131,8 +149,7 @@ export class LiveStreams {
   close(): void {
     this.#closed = true;
     this.#unsubscribe();
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#stop();
     for (const stream of [...this.#streams]) this.#end(stream);
   }
 
@@ -149,15 +166,27 @@ export class LiveStreams {
     this.#changedAt = this.#events;
   }
 
+  /** Schedules the next tick, unless one is pending: one timer whatever the number of streams. */
   #start(): void {
-    this.#timer ??= setInterval(() => void this.#tick(), this.#options.intervalMs);
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#timer = this.#options.clock.setTimeout(() => {
+      this.#timer = undefined;
+      void this.#tick().then(() => {
+        if (this.#streams.size > 0) this.#start();
+      });
+    }, this.#options.intervalMs);
+  }
+
+  #stop(): void {
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   async #tick(): Promise<void> {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      const now = Date.now();
+      const now = this.#options.clock.now();
       const renders = new Map<string, Promise<string>>();
       for (const stream of [...this.#streams]) {
         if (stream.closed) continue;
@@ -188,10 +217,7 @@ export class LiveStreams {
     } finally {
       this.#ticking = false;
     }
-    if (this.#streams.size === 0) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
+    if (this.#streams.size === 0) this.#stop();
   }
 
   #stale(stream: Stream, now: number): boolean {
@@ -212,7 +238,7 @@ export class LiveStreams {
     }
     try {
       stream.controller.enqueue(encoder.encode(text));
-      stream.lastWrite = Date.now();
+      stream.lastWrite = this.#options.clock.now();
     } catch {
       this.#drop(stream);
     }

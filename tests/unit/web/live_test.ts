@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LiveStreams, sseMessage } from "../../../src/web/live.ts";
+import { type LiveClock, LiveStreams, sseMessage } from "../../../src/web/live.ts";
 import type { CeleryEvent } from "../../../src/state/types.ts";
+import { FakeClock, turn } from "../control/_fake_clock.ts";
 import { event } from "./_setup.ts";
 
 /** A hub stand-in: the test publishes events by hand. */
@@ -19,13 +20,45 @@ function hub() {
   };
 }
 
+/** A fake clock that also counts the timers still pending. */
+class Clock extends FakeClock implements LiveClock {
+  pending = 0;
+  override setTimeout(callback: () => void, ms: number): number {
+    this.pending++;
+    return super.setTimeout(() => {
+      this.pending--;
+      callback();
+    }, ms);
+  }
+  override clearTimeout(handle: unknown): void {
+    this.pending--;
+    super.clearTimeout(handle);
+  }
+}
+
 const decoder = new TextDecoder();
 
-async function read(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  const { value } = await reader.read();
-  reader.releaseLock();
-  return decoder.decode(value);
+/** Everything a stream has sent so far, read in the background as a browser would. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  const messages: string[] = [];
+  const done = (async () => {
+    for await (const chunk of stream) messages.push(decoder.decode(chunk));
+  })();
+  return {
+    messages,
+    done,
+    patches: () => messages.filter((m) => m.includes("event: patch")),
+  };
+}
+
+/** A stream set on a fake clock, with the hub that feeds it. */
+function setup(
+  options: { intervalMs?: number; maxBufferBytes?: number; keepAliveMs?: number } = {},
+) {
+  const source = hub();
+  const clock = new Clock(1_000_000);
+  const live = new LiveStreams(source.subscribe, { intervalMs: 400, ...options, clock });
+  return { source, clock, live };
 }
 
 test("an SSE message carries the id and one data line per line of HTML", () => {
@@ -35,69 +68,189 @@ test("an SSE message carries the id and one data line per line of HTML", () => {
   );
 });
 
-test("a stream renders at once, then only after an event, and close() ends it", async () => {
-  const source = hub();
-  const live = new LiveStreams(source.subscribe, { intervalMs: 5 });
+test("a stream renders at once, then only at the next tick after an event", async () => {
+  const { source, clock, live } = setup();
   let renders = 0;
-  const stream = live.open({ key: "k", render: () => `<p id="n">${++renders}</p>` });
-  const reader = stream.getReader();
-  assert.equal(decoder.decode((await reader.read()).value), "retry: 1000\n\n");
-  assert.match(
-    decoder.decode((await reader.read()).value),
-    /^id: 0\nevent: patch\ndata: <p id="n">1/,
-  );
+  const out = collect(live.open({ key: "k", render: () => `<p id="n">${++renders}</p>` }));
+  await turn();
+  assert.deepEqual(out.messages, [
+    "retry: 1000\n\n",
+    'id: 0\nevent: patch\ndata: <p id="n">1</p>\n\n',
+  ]);
+  await clock.advance(2_000);
+  assert.equal(renders, 1, "nothing changed: no render");
   source.publish(event("task-received", "t1"));
   source.publish(event("task-started", "t1"));
-  const next = decoder.decode((await reader.read()).value);
-  assert.match(next, /^id: 2\n/, "two events coalesced into one render");
-  assert.equal(renders, 2);
+  await clock.advance(399);
+  assert.equal(renders, 1, "not before the tick");
+  await clock.advance(1);
+  assert.equal(renders, 2, "two events, one render");
+  assert.match(out.patches()[1], /^id: 2\n/, "the id is the event count");
   assert.equal(live.received, 1);
   live.close();
-  assert.equal((await reader.read()).done, true);
-  assert.equal(source.size, 0, "no listener left on the hub");
+  await out.done;
 });
 
-test("a resumed stream with nothing new skips the first render", async () => {
-  const source = hub();
-  const live = new LiveStreams(source.subscribe, { intervalMs: 5 });
+test("a steady flood is coalesced to one render per interval", async () => {
+  const { source, clock, live } = setup({ intervalMs: 250 });
+  let renders = 0;
+  const out = collect(live.open({ key: "k", render: () => `<p>${++renders}</p>` }));
+  await turn();
+  // 20,000 events a second for 10 seconds of fake time, a millisecond's worth at a time.
+  for (let ms = 0; ms < 10_000; ms++) {
+    for (let i = 0; i < 20; i++) source.publish(event("task-succeeded", `t${ms}`));
+    if (ms % 50 === 49) await clock.advance(50);
+  }
+  assert.equal(renders, 1 + 10_000 / 250, "one render at open, then one per 250 ms");
+  assert.equal(out.patches().length, renders);
+  live.close();
+  await out.done;
+});
+
+test("streams with the same key share one render per tick", async () => {
+  const { source, clock, live } = setup();
+  let renders = 0;
+  const view = { key: "same", render: () => `<p>${++renders}</p>` };
+  const a = collect(live.open(view));
+  const b = collect(live.open(view));
+  await turn();
+  const before = renders;
+  source.publish(event("task-received", "t1"));
+  await clock.advance(400);
+  assert.equal(renders, before + 1);
+  assert.equal(a.patches().at(-1), b.patches().at(-1));
+  live.close();
+  await Promise.all([a.done, b.done]);
+});
+
+test("a resumed stream skips the first render when nothing changed since its Last-Event-ID", async () => {
+  const { source, clock, live } = setup();
   source.publish(event("task-received", "t1"));
   let renders = 0;
-  const stream = live.open({ key: "k", render: () => `<p>${++renders}</p>` }, "1");
-  assert.equal(await read(stream), "retry: 1000\n\n");
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  const view = { key: "k", render: () => `<p>${++renders}</p>` };
+  const resumed = collect(live.open(view, "1"));
+  await clock.advance(2_000);
   assert.equal(renders, 0);
+  assert.deepEqual(resumed.messages, ["retry: 1000\n\n"]);
+  const behind = collect(live.open(view, "0"));
+  await turn();
+  assert.equal(renders, 1, "a stream that missed an event renders at once");
+  assert.equal(behind.patches().length, 1);
+  const bogus = collect(live.open(view, "99"));
+  await turn();
+  assert.equal(bogus.patches().length, 1, "an id from the future (a restarted Stalk) renders");
   live.close();
+  await Promise.all([resumed.done, behind.done, bogus.done]);
 });
 
 test("a task view renders on its own task's events only", async () => {
-  const source = hub();
-  const live = new LiveStreams(source.subscribe, { intervalMs: 5 });
+  const { source, clock, live } = setup();
   let renders = 0;
-  const stream = live.open({ key: "t", task: "t1", render: () => `<p>${++renders}</p>` });
-  const reader = stream.getReader();
-  await reader.read();
-  await reader.read();
+  const out = collect(live.open({ key: "t", task: "t1", render: () => `<p>${++renders}</p>` }));
+  await turn();
+  assert.equal(renders, 1);
   source.publish(event("task-received", "other"));
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  source.publish(event("worker-heartbeat", "x"));
+  await clock.advance(2_000);
   assert.equal(renders, 1);
   source.publish(event("task-started", "t1"));
-  await reader.read();
+  await clock.advance(400);
   assert.equal(renders, 2);
   live.close();
+  await out.done;
+});
+
+test("a polled view re-renders every pollMs without events", async () => {
+  const { clock, live } = setup();
+  let renders = 0;
+  const out = collect(live.open({ key: "b", pollMs: 2_000, render: () => `<p>${++renders}</p>` }));
+  await turn();
+  await clock.advance(1_600);
+  assert.equal(renders, 1);
+  await clock.advance(400);
+  assert.equal(renders, 2);
+  await clock.advance(4_000);
+  assert.equal(renders, 4);
+  live.close();
+  await out.done;
+});
+
+test("a quiet stream gets a keep-alive comment", async () => {
+  const { clock, live } = setup({ keepAliveMs: 15_000 });
+  const out = collect(live.open({ key: "k", render: () => "<p></p>" }));
+  await turn();
+  await clock.advance(14_800);
+  assert.equal(out.messages.filter((m) => m === ": keep-alive\n\n").length, 0);
+  await clock.advance(400);
+  assert.equal(out.messages.filter((m) => m === ": keep-alive\n\n").length, 1);
+  live.close();
+  await out.done;
+});
+
+test("a render that fails is retried at the next tick", async () => {
+  const { source, clock, live } = setup();
+  let fail = true;
+  const out = collect(live.open({
+    key: "k",
+    render: () => {
+      if (fail) throw new Error("broker down");
+      return "<p>ok</p>";
+    },
+  }));
+  await turn();
+  assert.equal(out.patches().length, 0);
+  source.publish(event("task-received", "t1"));
+  fail = false;
+  await clock.advance(400);
+  assert.equal(out.patches().length, 1);
+  live.close();
+  await out.done;
 });
 
 test("a client that stops reading is cut off, and ingestion never waits for it", async () => {
-  const source = hub();
-  const live = new LiveStreams(source.subscribe, { intervalMs: 2, maxBufferBytes: 2048 });
-  const big = "x".repeat(1500);
-  const stream = live.open({ key: "k", render: () => big });
-  for (let i = 0; i < 20 && live.size > 0; i++) {
-    source.publish(event("task-received", `t${i}`));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  const { source, clock, live } = setup({ intervalMs: 100, maxBufferBytes: 4096 });
+  const stream = live.open({ key: "k", render: () => "x".repeat(1500) });
+  const started = performance.now();
+  for (let tick = 0; tick < 20 && live.size > 0; tick++) {
+    for (let i = 0; i < 1_000; i++) source.publish(event("task-received", `t${tick}-${i}`));
+    await clock.advance(100);
   }
   assert.equal(live.size, 0, "the stalled stream was dropped");
-  const reader = stream.getReader();
-  let done = false;
-  while (!done) done = (await reader.read()).done === true;
+  assert.ok(performance.now() - started < 5_000, "publishing did not block");
+  // What was queued is still there for the browser, then the stream ends and it reconnects.
+  const out = collect(stream);
+  await out.done;
+  assert.ok(
+    out.patches().length >= 2 && out.patches().length <= 3,
+    `${out.patches().length} patches`,
+  );
+  live.close();
+});
+
+test("close() ends every stream, leaves no listener or timer, and refuses new streams", async () => {
+  const { source, clock, live } = setup();
+  const a = collect(live.open({ key: "a", render: () => "<p>a</p>" }));
+  const b = collect(live.open({ key: "b", task: "t1", render: () => "<p>b</p>" }));
+  await turn();
+  assert.equal(live.size, 2);
+  assert.equal(clock.pending, 1, "one timer for every stream");
+  live.close();
+  await Promise.all([a.done, b.done]);
+  assert.equal(live.size, 0);
+  assert.equal(source.size, 0, "no listener left on the hub");
+  assert.equal(clock.pending, 0, "no timer left");
+  const late = collect(live.open({ key: "c", render: () => "<p>c</p>" }));
+  await late.done;
+  assert.deepEqual(late.messages, []);
+});
+
+test("the ticker stops once the last stream is gone", async () => {
+  const { clock, live } = setup();
+  const stream = live.open({ key: "a", render: () => "<p>a</p>" });
+  await turn();
+  assert.equal(clock.pending, 1);
+  await stream.cancel();
+  await clock.advance(400);
+  assert.equal(clock.pending, 0);
   live.close();
 });
