@@ -76,3 +76,18 @@ test("a huge workflow is cut at the node bound", () => {
   assert.equal(tree.children.length, MAX_NODES - 1);
   assert.equal(tree.truncated, 5000 - (MAX_NODES - 1));
 });
+
+test("a task-sent dated after the worker received the task makes a 0 s queue step, not a reorder", () => {
+  const timeline = taskTimeline(
+    task("a", { sent: 47.419, received: 47.408, started: 47.414, failed: 47.417 }),
+  );
+  assert.deepEqual(timeline.points.map((p) => p.label), ["Sent", "Received", "Started", "Failed"]);
+  assert.deepEqual(
+    timeline.steps.map((s) => [s.label, Math.round((s.to - s.from) * 1000)]),
+    [["In the queue", 0], ["Waiting at the worker", 6], ["Running", 3]],
+  );
+  assert.equal(timeline.skewed, true);
+  assert.deepEqual(timeline.span, { from: 47.408, to: 47.417 });
+  const ordered = taskTimeline(task("b", { sent: 1, received: 2, succeeded: 3 }));
+  assert.equal(ordered.skewed, undefined);
+});
