@@ -23,6 +23,27 @@ export function literalDictItems(text: string): Map<string, string> | null {
   }
 }
 
+/**
+ * The JSON value of the Python literal `text` (an `argsrepr` such as `[20, 'a', {'k': None}]`),
+ * as a worker decoded it from a JSON message: str, int, float, bool, None, list, tuple (as a
+ * list) and dicts with str keys. Null when `text` is not such a literal, for instance a repr cut
+ * with `...`, bytes, sets, complex numbers or ints past 2^53 that JSON numbers would round.
+ */
+export function literalJson(text: string): { value: unknown } | null {
+  const reader = new Reader(text);
+  try {
+    const value = reader.json(0);
+    reader.space();
+    return reader.at === text.length ? { value } : null;
+  } catch (error) {
+    if (error === INVALID) return null;
+    throw error;
+  }
+}
+
+/** Nesting deeper than this is refused (the task bodies Stalk sends allow 64 levels). */
+const MAX_JSON_DEPTH = 60;
+
 const INVALID = Symbol("invalid literal");
 const NUMBER =
   /[+-]?\s*(?:0[xob][0-9a-f_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:e[+-]?\d[\d_]*)?j?)/iy;
@@ -121,6 +142,105 @@ class Reader {
     }
     if (/\w/.test(this.text[this.at] ?? "")) throw INVALID;
     return this.text.slice(start, this.at);
+  }
+
+  /** A literal as the JSON value it came from; throws INVALID for what JSON cannot carry. */
+  json(depth: number): unknown {
+    if (depth > MAX_JSON_DEPTH) throw INVALID;
+    this.space();
+    const char = this.text[this.at];
+    PREFIX.lastIndex = this.at;
+    const prefix = PREFIX.exec(this.text);
+    if (prefix) {
+      if (/b/i.test(prefix[0])) throw INVALID;
+      this.at += prefix[0].length;
+      let value = this.string(/r/i.test(prefix[0]));
+      // Adjacent literals concatenate: 'a' 'b' is 'ab'.
+      while (true) {
+        this.space();
+        PREFIX.lastIndex = this.at;
+        const next = PREFIX.exec(this.text);
+        if (!next || /b/i.test(next[0])) return value;
+        this.at += next[0].length;
+        value += this.string(/r/i.test(next[0]));
+      }
+    }
+    if (char === "[" || char === "(") return this.jsonList(char === "[" ? "]" : ")", depth);
+    if (char === "{") return this.jsonDict(depth);
+    for (const [name, value] of [["True", true], ["False", false], ["None", null]] as const) {
+      if (
+        this.text.startsWith(name, this.at) && !/\w/.test(this.text[this.at + name.length] ?? "")
+      ) {
+        this.at += name.length;
+        return value;
+      }
+    }
+    NUMBER.lastIndex = this.at;
+    const number = NUMBER.exec(this.text);
+    if (!number) throw INVALID;
+    this.at += number[0].length;
+    if (/[\w.]/.test(this.text[this.at] ?? "")) throw INVALID;
+    const source = number[0].replace(/[\s_]/g, "");
+    // Decimal ints and floats only: hex, octal, binary and complex are not JSON's.
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(source)) throw INVALID;
+    const value = Number(source);
+    if (!Number.isFinite(value)) throw INVALID;
+    if (/^[+-]?\d+$/.test(source)) {
+      if (!Number.isSafeInteger(value) || /^[+-]?0\d/.test(source)) throw INVALID;
+    } else if (Number.isInteger(value)) {
+      // 1.0 is a float in Python; a JSON number written from here would arrive as the int 1.
+      throw INVALID;
+    }
+    return value;
+  }
+
+  /** `[...]` or `(...)` (the reader is at the opening bracket) as an array. */
+  jsonList(close: string, depth: number): unknown {
+    const items: unknown[] = [];
+    let commas = 0;
+    this.at++;
+    while (true) {
+      this.space();
+      if (this.text[this.at] === close) {
+        this.at++;
+        // `(x)` is x itself, not a tuple: only `(x,)` is.
+        if (close === ")" && items.length === 1 && commas === 0) throw INVALID;
+        return items;
+      }
+      items.push(this.json(depth + 1));
+      this.space();
+      const next = this.text[this.at];
+      if (next === ",") {
+        this.at++;
+        commas++;
+      } else if (next !== close) throw INVALID;
+    }
+  }
+
+  /** `{...}` with str keys (the reader is at `{`) as an object; a set is INVALID. */
+  jsonDict(depth: number): Record<string, unknown> {
+    const items: Record<string, unknown> = {};
+    this.at++;
+    while (true) {
+      this.space();
+      if (this.text[this.at] === "}") {
+        this.at++;
+        return items;
+      }
+      const key = this.json(depth + 1);
+      if (typeof key !== "string") throw INVALID;
+      this.expect(":");
+      Object.defineProperty(items, key, {
+        value: this.json(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      this.space();
+      const next = this.text[this.at];
+      if (next === ",") this.at++;
+      else if (next !== "}") throw INVALID;
+    }
   }
 
   /** `[...]`, `(...)`, or a `{...}` dict or set, checked but not kept. */

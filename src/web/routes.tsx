@@ -12,6 +12,7 @@ import { BrokerPageView, QueueTable } from "./broker_page.tsx";
 import type { LiveView } from "./live.ts";
 import type { WebDeps } from "./deps.ts";
 import { ErrorPageView } from "./error_page.tsx";
+import { rerunOf } from "./run_again.ts";
 import { forRole, pageContext } from "./page_context.ts";
 import { checkForgery, PAGE_HEADERS } from "./security.ts";
 import { TaskBody, TaskPageView } from "./task_page.tsx";
@@ -30,6 +31,13 @@ import {
 import { workflowOf } from "./workflow.ts";
 
 type Handler = (c: Context) => Response | Promise<Response>;
+
+/** Resolves once `ready()` holds, or after `ms` milliseconds whatever happens. */
+async function until(ready: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !ready() && Date.now() < end;) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 /** An HTML response with the page headers. */
 function html(c: Context, body: unknown, status = 200): Response {
@@ -57,9 +65,12 @@ export function errorPage(c: Context, deps: WebDeps, error: unknown): Response {
   return response;
 }
 
-const Revoke = v.object({
+const TaskForm = v.object({
   csrf: v.optional(v.string()),
-  action: v.picklist(["revoke", "terminate", "abort"], "expected revoke, terminate or abort"),
+  action: v.picklist(
+    ["revoke", "terminate", "abort", "rerun"],
+    "expected revoke, terminate, abort or rerun",
+  ),
   signal: v.optional(
     v.picklist(
       ["SIGTERM", "SIGKILL", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"],
@@ -141,9 +152,11 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
   /**
    * An action handler: refuses forged or unauthorised requests before reading anything else,
    * then answers the browser code with the message as text, or a plain form with a redirect.
+   * With `go`, the browser code is told to go to `back` too (the task "run again" created).
    */
   const action =
-    (run: (c: Context) => Promise<{ message: string; back: string }>): Handler => async (c) => {
+    (run: (c: Context) => Promise<{ message: string; back: string; go?: boolean }>): Handler =>
+    async (c) => {
       const fetched = c.req.header("X-Stalk-Fetch") === "1";
       try {
         const ctx = pageContext(c, deps);
@@ -151,8 +164,11 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
           if (options.readOnly) deps.control.guardWrite();
           throw new StalkError("forbidden", ctx.noActionReason ?? "Actions are disabled");
         }
-        const { message, back } = await run(c);
-        if (fetched) return c.text(message, 200, PAGE_HEADERS);
+        const { message, back, go } = await run(c);
+        if (fetched) {
+          const headers = go ? { ...PAGE_HEADERS, "X-Stalk-Location": back } : PAGE_HEADERS;
+          return c.text(message, 200, headers);
+        }
         return c.redirect(back, 303);
       } catch (error) {
         if (!fetched) return errorPage(c, deps, error);
@@ -211,7 +227,8 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     } catch {
       canAbort = false;
     }
-    return { task, workflow: workflowOf(task, (uuid) => state.task(uuid)), canAbort };
+    const rerun = deps.tasks ? rerunOf(task) : { reason: "Stalk cannot publish tasks here" };
+    return { task, workflow: workflowOf(task, (uuid) => state.task(uuid)), canAbort, rerun };
   };
 
   app.get(
@@ -230,10 +247,29 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     "/task/:id{.+}",
     action(async (c) => {
       const id = c.req.param("id") ?? "";
-      const form = await readForm(c, Revoke);
+      const form = await readForm(c, TaskForm);
       checkForgery(c, form.csrf, options.secret);
-      taskData(id);
-      const back = pageContext(c, deps).paths.task(id);
+      const data = taskData(id);
+      const paths = pageContext(c, deps).paths;
+      const back = paths.task(id);
+      if (form.action === "rerun") {
+        deps.control.guardWrite();
+        if (!deps.tasks || "reason" in data.rerun) {
+          const reason = "reason" in data.rerun ? data.rerun.reason : "no task publisher";
+          throw new StalkError("bad_request", `Cannot run '${id}' again: ${reason}`);
+        }
+        const { name, args, kwargs, queue } = data.rerun.rerun;
+        const sent = await deps.tasks.send(name, { args, kwargs, options: { queue } }, {
+          checkRegistered: false,
+        });
+        // Its page exists once its task-sent event is back: wait briefly so the browser lands on it.
+        await until(() => state.task(sent.taskId) !== undefined, 3000);
+        return {
+          message: `Sent '${name}' again as '${sent.taskId}'`,
+          back: paths.task(sent.taskId),
+          go: true,
+        };
+      }
       if (form.action === "abort") {
         if (!deps.tasks) throw new StalkError("not_implemented", "Aborting needs a result backend");
         deps.control.guardWrite();

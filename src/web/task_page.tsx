@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /**
  * `/task/<uuid>`: every field of the task, escaped; links to parent, root and children; its
- * timeline and its workflow; and the actions (revoke, terminate, abort). The main part is also
+ * timeline and its workflow; and the actions (revoke, terminate, abort, run again). The main part is also
  * the live stream's fragment.
  */
 import type { TaskJson } from "../state/types.ts";
@@ -9,6 +9,7 @@ import { ActionForm, StateBadge, Time, Value } from "./components.tsx";
 import { formatDuration } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
+import type { Rerun } from "./run_again.ts";
 import { taskTimeline } from "./task_timeline.ts";
 import type { WorkflowNode } from "./workflow.ts";
 
@@ -36,6 +37,8 @@ export interface TaskPageData {
   workflow?: WorkflowNode;
   /** Whether abort can be offered (a result backend is configured). */
   canAbort: boolean;
+  /** How "run again" would send the task, or why it is not offered. */
+  rerun: { rerun: Rerun } | { reason: string };
 }
 
 function TaskLink({ id, ctx }: { id: string | null; ctx: PageContext }) {
@@ -133,9 +136,8 @@ function TimelineView({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
   if (timeline.points.length === 0) {
     return <p class="timeline muted">No event has given this task a time yet.</p>;
   }
-  const first = timeline.points[0].at;
-  const last = timeline.points[timeline.points.length - 1].at;
-  const span = Math.max(last - first, 1e-6);
+  const first = timeline.span!.from;
+  const span = Math.max(timeline.span!.to - first, 1e-6);
   return (
     <div class="timeline">
       {timeline.steps.length > 0
@@ -180,6 +182,14 @@ function TimelineView({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
           </div>
         ))}
       </div>
+      {timeline.skewed
+        ? (
+          <p class="muted">
+            Some times are out of order (the sender's task-sent event can be dated after the worker
+            received the task, or the clocks differ): those steps count as 0 s.
+          </p>
+        )
+        : null}
     </div>
   );
 }
@@ -214,40 +224,69 @@ function WorkflowTree(
   );
 }
 
+/** Python-like text of a call, cut for a confirmation dialog. */
+function callText({ name, args, kwargs }: Rerun): string {
+  const text = `${name}(${JSON.stringify(args)}, ${JSON.stringify(kwargs)})`;
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
+function RunAgain({ data, ctx }: { data: TaskPageData; ctx: PageContext }) {
+  if ("reason" in data.rerun) {
+    return <p class="muted">{`Run again is not offered: ${data.rerun.reason}.`}</p>;
+  }
+  const { rerun } = data.rerun;
+  const queue = rerun.queue ? `queue '${rerun.queue}'` : "the default queue";
+  return (
+    <ActionForm
+      ctx={ctx}
+      action={ctx.paths.task(data.task.uuid)}
+      name="rerun"
+      confirm={`Send ${callText(rerun)} again, as a new task, to ${queue}?`}
+    >
+      <button type="submit">Run again</button>
+      <span class="muted">{`A new task with the same name and arguments, to ${queue}.`}</span>
+    </ActionForm>
+  );
+}
+
 function Actions({ data, ctx }: { data: TaskPageData; ctx: PageContext }) {
   const { task } = data;
   if (!ctx.canAct) {
     return <p class="actions muted">{ctx.noActionReason}</p>;
   }
-  if (READY.has(task.state)) {
-    return <p class="actions muted">{`The task is ${task.state}: nothing to stop.`}</p>;
-  }
   const action = ctx.paths.task(task.uuid);
   return (
     <div class="actions">
-      <ActionForm ctx={ctx} action={action} name="revoke">
-        <button type="submit">Revoke</button>
-        <span class="muted">Workers will not run it.</span>
-      </ActionForm>
-      <ActionForm
-        ctx={ctx}
-        action={action}
-        name="terminate"
-        confirm="Terminate this task? The worker process running it gets the signal."
-      >
-        <button type="submit" class="danger">Terminate</button>
-        <select name="signal" aria-label="Signal">
-          {SIGNALS.map((signal) => <option value={signal}>{signal}</option>)}
-        </select>
-      </ActionForm>
-      {data.canAbort
-        ? (
-          <ActionForm ctx={ctx} action={action} name="abort">
-            <button type="submit">Abort</button>
-            <span class="muted">For AbortableTask, through the result backend.</span>
-          </ActionForm>
-        )
-        : null}
+      {READY.has(task.state)
+        ? <p class="muted">{`The task is ${task.state}: nothing to stop.`}</p>
+        : (
+          <>
+            <ActionForm ctx={ctx} action={action} name="revoke">
+              <button type="submit">Revoke</button>
+              <span class="muted">Workers will not run it.</span>
+            </ActionForm>
+            <ActionForm
+              ctx={ctx}
+              action={action}
+              name="terminate"
+              confirm="Terminate this task? The worker process running it gets the signal."
+            >
+              <button type="submit" class="danger">Terminate</button>
+              <select name="signal" aria-label="Signal">
+                {SIGNALS.map((signal) => <option value={signal}>{signal}</option>)}
+              </select>
+            </ActionForm>
+            {data.canAbort
+              ? (
+                <ActionForm ctx={ctx} action={action} name="abort">
+                  <button type="submit">Abort</button>
+                  <span class="muted">For AbortableTask, through the result backend.</span>
+                </ActionForm>
+              )
+              : null}
+          </>
+        )}
+      <RunAgain data={data} ctx={ctx} />
     </div>
   );
 }

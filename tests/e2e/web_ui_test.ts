@@ -275,6 +275,27 @@ describe("web UI in a browser", () => {
     await page.close();
   });
 
+  test("run again from a task page sends the same task, which the worker runs", async () => {
+    const { page, problems } = await open("light", 1280, true);
+    await page.goto(`${stalk.url}/task/${ids.add}`);
+    await page.locator("html[data-patches]").waitFor();
+    await Promise.all([
+      page.waitForURL((url) => /\/task\//.test(url.pathname) && !url.pathname.endsWith(ids.add)),
+      page.getByRole("button", { name: "Run again" }).click(),
+    ]);
+    const again = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1)!);
+    assert.notEqual(again, ids.add);
+    // The worker ran it: its own task-succeeded event carries the same answer.
+    await page.locator("#task .badge.s-SUCCESS").waitFor({ timeout: 15_000 });
+    const info = await api<Record<string, unknown>>(stalk.url, `/api/task/info/${again}`);
+    assert.equal(info.json?.name, "tasks.add");
+    assert.equal(info.json?.args, "[20, 22]");
+    assert.equal(info.json?.result, "42");
+    assert.equal(info.json?.worker, worker.name);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test("under --url_prefix every link and stream works; read-only offers and takes no action", async () => {
     const { page, problems } = await open();
     const base = `${locked.url}/flower`;

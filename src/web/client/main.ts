@@ -166,7 +166,9 @@ document.addEventListener("submit", (event) => {
   })
     .then(async (response) => {
       toast(await response.text(), !response.ok);
-      if (response.ok && form.dataset.then) location.assign(form.dataset.then);
+      // The server names the page to go to when the action made one (run again's new task).
+      const next = response.headers.get("X-Stalk-Location") ?? form.dataset.then;
+      if (response.ok && next) location.assign(next);
     })
     .catch((error: unknown) => toast(`Request failed: ${String(error)}`, true))
     .finally(() => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { literalDictItems } from "../../../src/celery/python_literal.ts";
+import { literalDictItems, literalJson } from "../../../src/celery/python_literal.ts";
 
 /**
  * Reprs as Celery writes `kwargsrepr`, and what Flower reads from them: `ast.literal_eval`, then
@@ -44,3 +44,46 @@ for (const [text, expected] of CASES) {
     assert.deepEqual(items === null ? null : Object.fromEntries(items), expected);
   });
 }
+
+test("literalJson reads back the JSON value behind a repr, and refuses what JSON cannot carry", () => {
+  const cases: [string, unknown][] = [
+    ["[]", []],
+    ["()", []],
+    ["(1,)", [1]],
+    ["[20, 22]", [20, 22]],
+    ["[-1.5, 1e-3, 0, -0.25]", [-1.5, 0.001, 0, -0.25]],
+    ["['a\\nb', \"it's\", 'caf\\xe9', '\\u2603']", ["a\nb", "it's", "café", "☃"]],
+    ["{'__proto__': 1, 'k': {'n': None, 't': True, 'f': False}}", {
+      ["__proto__"]: 1,
+      k: { n: null, t: true, f: false },
+    }],
+    ["  [1 , [2, (3, 4)] ,]  ", [1, [2, [3, 4]]]],
+  ];
+  for (const [text, value] of cases) assert.deepEqual(literalJson(text), { value }, text);
+  const proto = literalJson("{'__proto__': {'polluted': 1}}")!.value as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype, "no prototype is set");
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  for (
+    const text of [
+      "",
+      "[1, 2...",
+      "[1 2]",
+      "[,]",
+      "(1)",
+      "b'x'",
+      "{1, 2}",
+      "{1: 2}",
+      "1.0",
+      "1e3",
+      "0x10",
+      "07",
+      "9007199254740993",
+      "1+2j",
+      "inf",
+      "[1] x",
+      "[".repeat(100) + "]".repeat(100),
+    ]
+  ) {
+    assert.equal(literalJson(text), null, text);
+  }
+});

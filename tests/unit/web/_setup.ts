@@ -2,7 +2,7 @@
 import type { App } from "../../../src/http/deps.ts";
 import { createApp } from "../../../src/http/app.ts";
 import type { WorkerActions } from "../../../src/http/deps.ts";
-import { createWebDeps } from "../../../src/web/deps.ts";
+import { createWebDeps, type WebTaskService } from "../../../src/web/deps.ts";
 import { webPages } from "../../../src/web/routes.tsx";
 import { appDeps } from "../http/_deps.ts";
 import { State } from "../../../src/state/state.ts";
@@ -102,6 +102,20 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
     poolGrow: record("poolGrow"),
     addConsumer: record("addConsumer"),
   } as unknown as WorkerActions;
+  // Sends are recorded, and come back as a task-sent event, as Stalk's own do.
+  let sent = 0;
+  const tasks = {
+    send: (name: string, request: unknown) => {
+      calls.push({ method: "send", args: [name, request] });
+      const uuid = `sent-${++sent}`;
+      apply({ ...event("task-sent", uuid, { name }), hostname: "gen1@stalk" });
+      return Promise.resolve({ taskId: uuid, state: "PENDING" });
+    },
+    abort: record("abort"),
+    requireBackend: () => {
+      throw new StalkError("unavailable", "No result backend configured");
+    },
+  };
   const base = appDeps(state, { basicAuth: options.basicAuth, open: options.open });
   const deps = {
     ...base,
@@ -131,6 +145,7 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
       counts,
       inspector: base.inspector,
       control,
+      tasks: tasks as unknown as WebTaskService,
       queueLengths: () => Promise.resolve([{ name: "celery", messages: 3, consumers: 1 }]),
       health: () => ({ connected: true, since: 0 }),
       now: () => NOW,

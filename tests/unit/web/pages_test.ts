@@ -308,3 +308,67 @@ test("worker actions reach the control service and refuse bad input", async () =
     { method: "addConsumer", args: ["celery@w1", "extra"] },
   ]);
 });
+
+test("run again sends the task's name and arguments as a new task and goes to its page", async () => {
+  const { app, calls } = webApp();
+  const page = await (await app.request("/task/t1", { headers: BROWSER })).text();
+  assert.match(page, /name="action" value="rerun"/);
+  assert.match(page, /data-confirm="Send tasks\.add\(\[1,2\], \{\}\) again/);
+  const csrf = await tokenOf(app, "/task/t1");
+  const response = await app.request("/task/t1", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "X-Stalk-Fetch": "1" },
+    body: form({ csrf, action: "rerun" }),
+  });
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), "Sent 'tasks.add' again as 'sent-1'");
+  assert.equal(response.headers.get("X-Stalk-Location"), "/task/sent-1");
+  assert.deepEqual(calls, [{
+    method: "send",
+    args: ["tasks.add", { args: [1, 2], kwargs: {}, options: { queue: undefined } }],
+  }]);
+  const plain = await app.request("/task/t2", {
+    method: "POST",
+    headers: SAME_ORIGIN,
+    body: form({ csrf, action: "rerun" }),
+  });
+  assert.equal(plain.status, 303);
+  assert.equal(plain.headers.get("Location"), "/task/sent-2", "a plain form lands on the new task");
+  assert.deepEqual(calls[1].args, [
+    "tasks.echo",
+    {
+      args: ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'],
+      kwargs: { k: "</textarea><b>x</b>" },
+      options: { queue: undefined },
+    },
+  ]);
+});
+
+test("run again is not offered, and refused, when the arguments are not known exactly", async () => {
+  const { app, calls } = webApp();
+  const page = await (await app.request("/task/t3", { headers: BROWSER })).text();
+  assert.doesNotMatch(page, /value="rerun"/);
+  assert.match(page, /Run again is not offered: its arguments are not known/);
+  const csrf = await tokenOf(app, "/task/t3");
+  const response = await app.request("/task/t3", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "X-Stalk-Fetch": "1" },
+    body: form({ csrf, action: "rerun" }),
+  });
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /^Cannot run 't3' again: its arguments are not known/);
+  assert.deepEqual(calls, []);
+});
+
+test("read-only mode refuses run again", async () => {
+  const { app, calls } = webApp({ readOnly: true });
+  const page = await (await app.request("/task/t1", { headers: BROWSER })).text();
+  assert.doesNotMatch(page, /value="rerun"/);
+  const response = await app.request("/task/t1", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "X-Stalk-Fetch": "1" },
+    body: form({ action: "rerun" }),
+  });
+  assert.equal(response.status, 403);
+  assert.deepEqual(calls, []);
+});
