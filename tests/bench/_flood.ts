@@ -12,6 +12,19 @@ export interface FloodOptions {
   tasks: number;
   /** `task.multi` arrays of up to 24 events (prefork workers) or one event per message. */
   batched: boolean;
+  /**
+   * Sizes of the batches: "full" (mostly 24, as under heavy load) or "partial" (1 to 24, mostly
+   * small: P(n) ∝ 1/n, as a prefork worker flushes on every loop tick under moderate load).
+   */
+  batches?: "full" | "partial";
+  /** Clients also send a `task-sent` per task, one event per message, before it is received. */
+  sent?: boolean;
+  /** Client hostnames sending `task-sent`. Default 4. */
+  clients?: number;
+  /** A quiet cluster: no task at all, each worker sends this many heartbeats. */
+  beats?: number;
+  /** Timestamps from the clock at generation (for paced floods) instead of a fast fake clock. */
+  realTime?: boolean;
   /** Worker hostnames taking part. Default 8. */
   workers?: number;
   /** Share of tasks that fail. Default 0.1. */
@@ -108,6 +121,14 @@ ValueError: boom
 /** Celery's `buffer_limit`: a worker flushes its `task.multi` buffer at 24 events. */
 const BUFFER_LIMIT = 24;
 
+/** Cumulative P(size ≤ n) for partial batches, P(n) ∝ 1/n over 1..24 (mean 6.4, median 3). */
+const PARTIAL_CDF: number[] = (() => {
+  const weights = Array.from({ length: BUFFER_LIMIT }, (_, i) => 1 / (i + 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  return weights.map((w) => (sum += w) / total);
+})();
+
 /** A small, fast, seedable PRNG (mulberry32). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -139,6 +160,8 @@ interface WorkerStream {
   receivedWaiting?: TaskPlan;
   startedWaiting?: TaskPlan;
   sinceHeartbeat: number;
+  /** Heartbeats sent (quiet floods). */
+  beats: number;
   buffer: string[];
   bufferFinal?: string;
 }
@@ -170,6 +193,11 @@ export class Flood {
       failRatio: 0.1,
       heartbeatEvery: 4000,
       seed: 1,
+      batches: "full",
+      sent: false,
+      clients: 4,
+      beats: 0,
+      realTime: false,
       ...options,
     };
     this.#random = prng(this.options.seed);
@@ -194,17 +222,31 @@ export class Flood {
         clock: 0,
         processed: 0,
         sinceHeartbeat: 0,
+        beats: 0,
         buffer: [],
       });
     }
     let next = 0;
     let live = count;
     const done = new Array<boolean>(count).fill(false);
+    // task-sent messages of the tasks taken during a step, published before that step's message.
+    const sent: FloodMessage[] = [];
+    const take = () => {
+      if (next >= tasks) return undefined;
+      const plan = this.#plan(next++);
+      if (this.options.sent) sent.push(this.#sent(plan));
+      return plan;
+    };
     while (live > 0) {
       for (let w = 0; w < count; w++) {
         if (done[w]) continue;
         const worker = workers[w];
-        const message = this.#step(worker, () => next < tasks ? this.#plan(next++) : undefined);
+        const message = this.#step(worker, take);
+        for (const m of sent.splice(0)) {
+          this.totals.messages++;
+          this.totals.events += 1;
+          yield m;
+        }
         if (message === null) {
           done[w] = true;
           live--;
@@ -221,6 +263,11 @@ export class Flood {
   #step(worker: WorkerStream, take: () => TaskPlan | undefined): FloodMessage | null {
     const batched = this.options.batched;
     const flushAt = batched ? this.#flushSize() : 1;
+    if (this.options.beats > 0) {
+      if (worker.beats >= this.options.beats) return null;
+      worker.beats++;
+      return this.#heartbeat(worker);
+    }
     for (;;) {
       if (worker.sinceHeartbeat >= this.options.heartbeatEvery) {
         worker.sinceHeartbeat = 0;
@@ -255,6 +302,12 @@ export class Flood {
 
   /** Celery flushes at 24 events or on the next loop tick: mostly full batches under load. */
   #flushSize(): number {
+    if (this.options.batches === "partial") {
+      const r = this.#random();
+      let size = 1;
+      while (size < BUFFER_LIMIT && r > PARTIAL_CDF[size - 1]) size++;
+      return size;
+    }
     return this.#random() < 0.75 ? BUFFER_LIMIT : 1 + Math.floor(this.#random() * BUFFER_LIMIT);
   }
 
@@ -318,8 +371,24 @@ export class Flood {
   }
 
   #now(): number {
+    if (this.options.realTime) return Date.now() / 1000;
     this.#time += 0.000013;
     return this.#time;
+  }
+
+  /** A client's `task-sent`, with the fields and key order of Celery 5.2.6. */
+  #sent(t: TaskPlan): FloodMessage {
+    const client = t.name % this.options.clients;
+    const hostname = `gen${30_000 + client}@bench-client${client + 1}`;
+    this.totals.taskEvents++;
+    const body = `{"hostname": "${hostname}", "utcoffset": 0, "pid": ${
+      30_000 + client
+    }, "clock": 1, "uuid": "${t.uuid}", "root_id": "${t.uuid}", "parent_id": null, "name": ${
+      this.#names[t.name]
+    }, "args": ${this.#args[t.args]}, "kwargs": ${
+      this.#kwargs[t.kwargs]
+    }, "retries": 0, "eta": null, "expires": null, "queue": "celery", "exchange": "", "routing_key": "celery", "timestamp": ${this.#now()}, "type": "task-sent"}`;
+    return { routingKey: "task.sent", hostname, body, events: 1 };
   }
 
   #received(worker: WorkerStream, t: TaskPlan): string {

@@ -3,7 +3,7 @@
  * own process groups, reaped by the e2e harness if the bench dies), and what `/proc` says about
  * a process's memory.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { denoPath, repoRoot } from "../e2e/_harness/paths.ts";
 import { type ManagedProcess, spawnGroup } from "../e2e/_harness/process.ts";
@@ -82,6 +82,33 @@ export function procCpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** What the threads of a process have used so far, summed over the threads alive now. */
+export interface ThreadUse {
+  /** CPU time on a core, nanoseconds (`/proc/<pid>/task/<tid>/schedstat`). */
+  cpuNs: number;
+  /** Context switches, voluntary and not: roughly how often the process was woken up. */
+  switches: number;
+  threads: number;
+}
+
+/** CPU time and context switches of every thread of `pid`, finer than `procCpuMs`' ticks. */
+export function procThreads(pid: number): ThreadUse {
+  const use: ThreadUse = { cpuNs: 0, switches: 0, threads: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      use.cpuNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+      for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) {
+        use.switches += Number(match[1]);
+      }
+      use.threads++;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return use;
 }
 
 /** `getconf CLK_TCK` on Linux. */

@@ -111,3 +111,11 @@ export async function checkHeld(url: string, totals: FloodTotals): Promise<HeldC
   }
   return { complete: problems.length === 0, problems };
 }
+
+/** The value of the unlabelled series `name` in Stalk's `/metrics`, or NaN if absent. */
+export async function getMetric(url: string, name: string): Promise<number> {
+  const response = await fetch(`${url}/metrics`);
+  const text = await response.text();
+  const match = text.match(new RegExp(`^${name}(?:\\{\\})? (\\S+)$`, "m"));
+  return match ? Number(match[1]) : NaN;
+}

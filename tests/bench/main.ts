@@ -15,6 +15,9 @@ import type { Stalk } from "../e2e/_harness/stalk.ts";
 import { apiRun, apiUnderFlood, type RouteSample, routesFor } from "./api.ts";
 import { bareIngest, type FloodSpec, type IngestSample, stalkIngest } from "./ingest.ts";
 import { memoryRun, type MemorySample } from "./memory.ts";
+import { bareDrain, type DrainSample, floodTotals, stalkDrain } from "./drain.ts";
+import type { FloodOptions } from "./_flood.ts";
+import { type IdleCase, idleRun, type IdleSample } from "./idle.ts";
 import { bunPath, procMemory, type Runtime, startBenchChild } from "./_proc.ts";
 import { gitRevision, int, machineNote, median, met, mib, ms, pct, table } from "./_report.ts";
 import type { StalkBuild } from "./_stalk.ts";
@@ -31,7 +34,7 @@ const { values: flags } = parseArgs({
     broker: { type: "string", default: "amqp" },
     record: { type: "boolean" },
     "no-record": { type: "boolean", default: false },
-    only: { type: "string", default: "startup,ingest,memory,api,persist" },
+    only: { type: "string", default: "startup,ingest,traffic,idle,memory,api,persist" },
     output: { type: "string", default: join(repoRoot, "docs", "benchmarks.md") },
     held: { type: "string" },
   },
@@ -50,6 +53,9 @@ const sizes = smoke
     startupRuns: 1,
     pipelineTasks: 5_000,
     timeoutMs: 60_000,
+    drainTasks: 3_000,
+    beats: 200,
+    idleSeconds: 3,
   }
   : {
     runs: 3,
@@ -62,6 +68,9 @@ const sizes = smoke
     startupRuns: 5,
     pipelineTasks: 200_000,
     timeoutMs: 300_000,
+    drainTasks: 150_000,
+    beats: 4_000,
+    idleSeconds: 30,
   };
 const runs = flags.runs ? Math.max(1, Number(flags.runs)) : sizes.runs;
 // `--held N`: memory and API with N tasks instead of a million, for a busy machine.
@@ -139,6 +148,37 @@ try {
     return { rows: out, pipeline };
   });
   if (ingest) sections.push(ingestTable(ingest.rows, ingest.pipeline));
+
+  const traffic = await section("traffic", async () => {
+    const out: DrainRow[] = [];
+    for (const row of trafficFloods(sizes.drainTasks, sizes.beats)) {
+      const totals = floodTotals(row.flood);
+      const result: DrainRow = { ...row, bare: [], stalk: [] };
+      for (let run = 0; run < runs; run++) {
+        say(`traffic ${row.mode}, run ${run + 1} of ${runs}`);
+        result.bare.push(await bareDrain(fixture, runtime, row.flood, totals, sizes.timeoutMs));
+        result.stalk.push(await stalkDrain(fixture, build, row.flood, sizes.timeoutMs));
+      }
+      out.push(result);
+    }
+    return out;
+  });
+  if (traffic) sections.push(drainTable(traffic));
+
+  const idle = await section("idle", async () => {
+    const cases: IdleCase[] = [
+      { kind: "alone" },
+      { kind: "workers", count: 2 },
+      { kind: "heartbeats", workers: 50 },
+    ];
+    const out: IdleSample[] = [];
+    for (const which of cases) {
+      say(`idle: ${which.kind}`);
+      out.push(await idleRun(fixture, build, which, sizes.idleSeconds));
+    }
+    return out;
+  });
+  if (idle) sections.push(idleTable(idle));
 
   const memory = await section("memory", async () => {
     const { sample, stalk } = await memoryRun(fixture, build, sizes.marks, sizes.timeoutMs);
@@ -284,6 +324,8 @@ function ingestTable(
       ),
     );
     const minimum = row.flood.batched ? 150_000 : 30_000;
+    // Issue #15 raised the batched share from 60 % to 70 % of the bare consumer.
+    const share = row.flood.batched ? 0.7 : 0.6;
     const problems = [...new Set(row.stalk.flatMap((s) => s.problems))];
     const lost = problems.length === 0 ? "0 (verified)" : `**${problems.join("; ")}**`;
     return [
@@ -296,9 +338,9 @@ function ingestTable(
         cpu(median(row.bare.map((s) => s.cpuPerEvent)))
       }`,
       lost,
-      `≥ ${int(minimum)}/s and ≥ 60 %`,
+      `≥ ${int(minimum)}/s and ≥ ${pct(share)}`,
       met(
-        stalk !== undefined && ratio !== undefined && stalk >= minimum && ratio >= 0.6 &&
+        stalk !== undefined && ratio !== undefined && stalk >= minimum && ratio >= share &&
           problems.length === 0,
       ),
     ];
@@ -321,6 +363,143 @@ function ingestTable(
     `In-process event path without a broker (decode, validate, apply; one core): ${
       int(pipeline.batched)
     } events/s batched, ${int(pipeline.single)} events/s one per message.`,
+  ].join("\n");
+}
+
+/** A drained flood, its target share of the bare consumer, and both consumers' samples. */
+interface DrainRow {
+  mode: string;
+  flood: FloodOptions;
+  /** Share of the bare consumer's rate to reach; undefined: reported only. */
+  target?: number;
+  bare: DrainSample[];
+  stalk: DrainSample[];
+}
+
+/** The floods shaped like real traffic (issue #15), each drained from a stopped consumer. */
+function trafficFloods(tasks: number, beats: number): Omit<DrainRow, "bare" | "stalk">[] {
+  return [
+    {
+      mode: "full task.multi batches (mostly 24), 8 workers",
+      flood: { tasks, batched: true, seed: 11 },
+      target: 0.7,
+    },
+    {
+      mode: "partial batches 1–24 (mostly small), 8 workers",
+      flood: { tasks, batched: true, batches: "partial", seed: 12, heartbeatEvery: 500 },
+      target: 0.8,
+    },
+    {
+      mode: "mix: partial batches + task-sent singles + heartbeats, 50 workers",
+      flood: {
+        tasks,
+        batched: true,
+        batches: "partial",
+        sent: true,
+        workers: 50,
+        heartbeatEvery: 200,
+        seed: 13,
+      },
+      target: 0.8,
+    },
+    {
+      mode: "one event per message (task-sent-like singles), 8 workers",
+      flood: { tasks: Math.ceil(tasks / 3), batched: false, seed: 14 },
+    },
+    {
+      mode: "quiet cluster: heartbeats only, 50 workers",
+      flood: { tasks: 0, batched: false, workers: 50, beats: Math.ceil(beats), seed: 15 },
+    },
+  ];
+}
+
+function drainTable(rows: DrainRow[]): string {
+  const body = rows.map((row) => {
+    const ratio = median(
+      row.stalk.map((s, i) =>
+        s.rate !== undefined && row.bare[i].rate ? s.rate / row.bare[i].rate! : undefined
+      ),
+    );
+    const problems = [...new Set(row.stalk.flatMap((s) => s.problems))];
+    const lost = problems.length === 0 ? "0 (verified)" : `**${problems.join("; ")}**`;
+    const pair = (pick: (s: DrainSample) => number | undefined) =>
+      `${cpu(median(row.stalk.map(pick)))} / ${cpu(median(row.bare.map(pick)))}`;
+    const sample = row.stalk[0] ?? row.bare[0];
+    return [
+      row.mode,
+      int(sample?.events),
+      sample ? (sample.events / sample.messages).toFixed(2) : "n/a",
+      int(median(row.stalk.map((s) => s.rate))),
+      int(median(row.bare.map((s) => s.rate))),
+      pct(ratio),
+      pair((s) => s.cpuPerEvent),
+      pair((s) => s.cpuPerMessage),
+      lost,
+      row.target === undefined ? "" : `≥ ${pct(row.target)}`,
+      row.target === undefined
+        ? ""
+        : met(ratio !== undefined && ratio >= row.target && problems.length === 0),
+    ];
+  });
+  return [
+    "#### Traffic shaped like real workers' (RabbitMQ on loopback, a backlog drained)",
+    "",
+    "Each consumer is stopped (SIGSTOP) while the whole flood is published into its queue, then " +
+    "continued: rates are those of draining the backlog, so the publisher is never the limit. " +
+    "CPU is the consumer process's own (all threads, GC included).",
+    "",
+    table([
+      "flood",
+      "events",
+      "events/msg",
+      "Stalk events/s",
+      "bare events/s",
+      "Stalk / bare",
+      "CPU µs/event Stalk / bare",
+      "CPU µs/msg Stalk / bare",
+      "lost",
+      "target",
+      "met",
+    ], body),
+  ].join("\n");
+}
+
+function idleTable(samples: IdleSample[]): string {
+  const rows = samples.map((s) => {
+    const target = s.label.startsWith("2 idle")
+      ? { text: "≤ 0.13 % (Flower)", ok: s.cpuShare <= 0.0013 }
+      : s.label.startsWith("50 ")
+      ? { text: "≤ 1 %", ok: s.cpuShare <= 0.01 }
+      : undefined;
+    return [
+      s.label,
+      `${(s.cpuShare * 100).toFixed(3)} %`,
+      `${(s.cpuShareTicks * 100).toFixed(2)} %`,
+      s.wakeupsPerSecond.toFixed(1),
+      String(s.threads),
+      mib(s.rss),
+      target?.text ?? "",
+      target ? met(target.ok) : "",
+    ];
+  });
+  const alone = samples.find((s) => s.label === "no worker");
+  return [
+    `#### Idle and quiet clusters (${samples[0]?.seconds.toFixed(0)} s each, nothing asks the API)`,
+    "",
+    table([
+      "cluster",
+      "CPU (share of a core)",
+      "CPU from ticks",
+      "wake-ups/s",
+      "threads",
+      "RSS",
+      "target",
+      "met",
+    ], rows),
+    "",
+    `Idle RSS (no worker, no task): ${mib(alone?.rss)}; target ≤ 40 MiB: ${
+      met(alone ? alone.rss <= 40 * 2 ** 20 : undefined)
+    }.`,
   ].join("\n");
 }
 

@@ -146,6 +146,14 @@ if (import.meta.main) {
       rate: { type: "string", default: "0" },
       "max-seconds": { type: "string", default: "0" },
       pregenerate: { type: "boolean", default: false },
+      // Traffic shapes (see FloodOptions): partial batches, task-sent singles, worker count,
+      // heartbeat frequency, a quiet cluster of heartbeats only, real-time timestamps.
+      batches: { type: "string", default: "full" },
+      sent: { type: "boolean", default: false },
+      workers: { type: "string", default: "8" },
+      "heartbeat-every": { type: "string", default: "4000" },
+      beats: { type: "string", default: "0" },
+      "real-time": { type: "boolean", default: false },
     },
   });
   if (!values.url) throw new Error("Missing --url");
@@ -153,6 +161,12 @@ if (import.meta.main) {
     tasks: Number(values.tasks),
     batched: !values.single,
     seed: Number(values.seed),
+    batches: values.batches === "partial" ? "partial" : "full",
+    sent: values.sent,
+    workers: Number(values.workers),
+    heartbeatEvery: Number(values["heartbeat-every"]),
+    beats: Number(values.beats),
+    realTime: values["real-time"],
   }, {
     rate: Number(values.rate),
     maxSeconds: Number(values["max-seconds"]),
