@@ -68,7 +68,7 @@ const sizes = smoke
     startupRuns: 5,
     pipelineTasks: 200_000,
     timeoutMs: 300_000,
-    drainTasks: 150_000,
+    drainTasks: 60_000,
     beats: 4_000,
     idleSeconds: 30,
   };
