@@ -91,14 +91,26 @@ export interface ThreadUse {
   /** Context switches, voluntary and not: roughly how often the process was woken up. */
   switches: number;
   threads: number;
+  /** CPU nanoseconds by thread id, to subtract thread by thread (threads come and go). */
+  byThread: Map<string, number>;
+}
+
+/** CPU nanoseconds between two readings, thread by thread: an ended thread's time is lost,
+ * never counted negative; a new thread counts from its start. */
+export function threadCpuNs(before: ThreadUse, after: ThreadUse): number {
+  let ns = 0;
+  for (const [tid, cpu] of after.byThread) ns += cpu - (before.byThread.get(tid) ?? 0);
+  return ns;
 }
 
 /** CPU time and context switches of every thread of `pid`, finer than `procCpuMs`' ticks. */
 export function procThreads(pid: number): ThreadUse {
-  const use: ThreadUse = { cpuNs: 0, switches: 0, threads: 0 };
+  const use: ThreadUse = { cpuNs: 0, switches: 0, threads: 0, byThread: new Map() };
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      use.cpuNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      use.cpuNs += ns;
+      use.byThread.set(tid, ns);
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
       for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) {
         use.switches += Number(match[1]);

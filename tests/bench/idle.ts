@@ -4,10 +4,11 @@
  * real idle Celery workers, and with a cluster of simulated workers sending only heartbeats at
  * Celery's pace (one every 2 s each). Nothing asks Stalk's API during a window.
  */
+import { readFileSync } from "node:fs";
 import type { BrokerFixture } from "../e2e/_harness/rabbit.ts";
 import { startWorker, type Worker } from "../e2e/_harness/worker.ts";
 import { sleep, waitFor } from "../e2e/_harness/wait.ts";
-import { procCpuMs, procMemory, procThreads, startBenchChild } from "./_proc.ts";
+import { procCpuMs, procThreads, startBenchChild, threadCpuNs } from "./_proc.ts";
 import { getJson, launchStalk, type StalkBuild } from "./_stalk.ts";
 import { amqpClientUrl } from "./ingest.ts";
 
@@ -22,8 +23,10 @@ export interface IdleSample {
   /** Context switches per second, summed over threads. */
   wakeupsPerSecond: number;
   threads: number;
-  /** RSS at the end of the window, bytes. */
+  /** RSS at the end of the window, bytes, and its anonymous and file-backed parts. */
   rss: number;
+  rssAnon: number;
+  rssFile: number;
 }
 
 /** How the window is populated. */
@@ -88,15 +91,23 @@ export async function idleRun(
     return {
       label,
       seconds: elapsed,
-      cpuShare: (after.cpuNs - before.cpuNs) / 1e9 / elapsed,
+      cpuShare: threadCpuNs(before, after) / 1e9 / elapsed,
       cpuShareTicks: ticksMs / 1000 / elapsed,
       wakeupsPerSecond: (after.switches - before.switches) / elapsed,
       threads: after.threads,
-      rss: procMemory(stalk.pid).rss,
+      ...rssParts(stalk.pid),
     };
   } finally {
     await publisher?.stop();
     await Promise.allSettled(workers.map((w) => w.stop()));
     await stalk.stop();
   }
+}
+
+/** VmRSS and its RssAnon / RssFile parts (the binary's own pages are file-backed). */
+function rssParts(pid: number): { rss: number; rssAnon: number; rssFile: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) =>
+    Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN) * 1024;
+  return { rss: kb("VmRSS"), rssAnon: kb("RssAnon"), rssFile: kb("RssFile") };
 }
