@@ -45,6 +45,14 @@ export class ChildLinks {
     return children ? [...children] : [];
   }
 
+  /** Child uuids of `parentId`, held at `parentSlot` or not held (undefined); do not modify. */
+  childIds(parentId: string, parentSlot: number | undefined): ReadonlySet<string> {
+    const children = parentSlot === undefined
+      ? this.#parked.get(parentId)
+      : this.#bySlot.get(parentSlot);
+    return children ?? EMPTY;
+  }
+
   /** Parents with children parked by uuid (for tests and diagnostics). */
   get parkedCount(): number {
     return this.#parked.size;
@@ -55,6 +63,8 @@ export class ChildLinks {
     return this.#bySlot.size;
   }
 }
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 function add<K>(map: Map<K, Set<string>>, key: K, child: string): void {
   const set = map.get(key);

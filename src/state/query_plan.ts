@@ -6,6 +6,7 @@
 import type { Interner } from "./intern.ts";
 import { bindSearch } from "./search_plan.ts";
 import type { RecencyLists } from "./task_index.ts";
+import type { SlotLists } from "./slot_list.ts";
 import { ALL } from "./task_index.ts";
 import type { TaskStore } from "./task_store.ts";
 import type { TaskQuery } from "./types.ts";
@@ -13,7 +14,7 @@ import type { TaskQuery } from "./types.ts";
 /** Which list to walk and what to check on each slot in it. */
 export interface QueryPlan {
   /** The list family walked, under `key`. */
-  lists: RecencyLists;
+  lists: SlotLists;
   key: number;
   /** Slots in that list: an upper bound on the matches. */
   size: number;
@@ -60,7 +61,7 @@ export function planQuery(store: TaskStore, query: TaskQuery): QueryPlan | null 
   // Walk the shortest single-value list. Values that differ only in case (rare) fall back to
   // all tasks with a per-slot check, which is correct, only slower. A list chosen for a search
   // term is walked with the whole search still tested on each slot.
-  let lists = index.all;
+  let lists: SlotLists = index.all;
   let key = ALL;
   let size = store.size;
   let chosen: Filter | undefined;

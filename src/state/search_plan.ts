@@ -11,9 +11,10 @@
 import type { SearchNode, Term, TextTerm } from "../search/ast.ts";
 import { fold } from "../search/fold.ts";
 import { kwargsPairs } from "../search/match_task.ts";
+import { idHash, prefixKey } from "./id_keys.ts";
 import type { Interner } from "./intern.ts";
 import { type HitMode, markHits } from "./search_text.ts";
-import type { RecencyLists } from "./task_index.ts";
+import { SlotList, type SlotLists } from "./slot_list.ts";
 import { NO_RETRIES } from "./task_columns.ts";
 import type { SearchColumn, TaskStore } from "./task_store.ts";
 import type { CompiledSearch } from "./types.ts";
@@ -21,7 +22,7 @@ import { CHUNK, SHIFT } from "./text_column.ts";
 
 /** A recency list holding every match of the search (and maybe more). */
 export interface Narrowing {
-  lists: RecencyLists;
+  lists: SlotLists;
   key: number;
   size: number;
 }
@@ -61,6 +62,12 @@ export function bindSearch(store: TaskStore, search: CompiledSearch): BoundSearc
   const narrowings: Narrowing[] = [];
   let never = false;
   for (const term of node.kind === "and" ? node.children : [node]) {
+    const few = binder.few(term);
+    if (few !== undefined) {
+      if (few.length === 0) never = true;
+      narrowings.push({ lists: new SlotList(few, store.cols.seq), key: 0, size: few.length });
+      continue;
+    }
     const interned = binder.interned(term);
     if (!interned) continue;
     const hits = idsOf(interned.table);
@@ -83,10 +90,11 @@ function cost(node: SearchNode): number {
       return node.field === "name" || node.field === "worker" ? 0 : 3;
     case "compare":
       return 1;
-    case "root":
     case "parent":
+      return 0;
+    case "root":
     case "uuid":
-      return 2;
+      return 1;
     case "pair":
       return 4;
     case "not":
@@ -122,8 +130,28 @@ class Binder {
     }
   }
 
+  /**
+   * For a `parent:`, `root:` or `uuid:` term: every held slot it accepts, when they are at most
+   * `FEW` (found by running the term over every chunk: integer keys or child links, cheap).
+   */
+  few(node: SearchNode): number[] | undefined {
+    if (node.kind !== "parent" && node.kind !== "root" && node.kind !== "uuid") return undefined;
+    const store = this.#store;
+    const evaluate = this.#term(node);
+    const out = new Uint8Array(CHUNK);
+    const slots: number[] = [];
+    const held = store.size;
+    for (let chunk = 0, base = 0; base < held; chunk++, base += CHUNK) {
+      evaluate(chunk, base, out);
+      for (let i = out.indexOf(1); i >= 0 && base + i < held; i = out.indexOf(1, i + 1)) {
+        if (slots.push(base + i) > FEW) return undefined;
+      }
+    }
+    return slots;
+  }
+
   /** For a `state:`, `name:` or `worker:` term: which interned ids it accepts, and their lists. */
-  interned(node: SearchNode): { table: Uint8Array; lists: RecencyLists } | undefined {
+  interned(node: SearchNode): { table: Uint8Array; lists: SlotLists } | undefined {
     const { index, names, states, hosts } = this.#store;
     if (node.kind === "state") {
       return { table: internedTable(states, (v) => v === node.value), lists: index.byState };
@@ -162,11 +190,11 @@ class Binder {
       case "text":
         return this.#text(term);
       case "uuid":
-        return this.#hits(["uuid"], term.value, "prefix");
+        return this.#uuidPrefix(term.value);
       case "root":
-        return this.#exactId(["uuid", "root_id"], term.id);
+        return this.#root(term.id);
       case "parent":
-        return this.#exactId(["parent_id"], term.id);
+        return this.#parent(term.id);
       case "pair":
         return this.#pair(term.pair);
       case "compare": {
@@ -243,16 +271,60 @@ class Binder {
     };
   }
 
-  /** Slots whose id in one of `columns` is exactly `id` (folded text finds, equality decides). */
-  #exactId(columns: ("uuid" | "root_id" | "parent_id")[], id: string): ChunkEval {
-    const cols = this.#store.cols;
-    const found = this.#hits(columns, fold(id), "exact");
+  /** `uuid:prefix`: the ids' integer keys decide, or the folded text in a chunk of odd ids. */
+  #uuidPrefix(prefix: string): ChunkEval {
+    const store = this.#store;
+    const target = prefixKey(prefix);
+    const text = this.#hits(["uuid"], prefix, "prefix");
+    // Keys hold 8 characters; a longer prefix is confirmed on the few ids that share them.
+    const confirm = prefix.length > 8;
     return (chunk, base, out) => {
-      found(chunk, base, out);
+      const block = store.idKeys.uuid.block(chunk);
+      if (block.irregular) return text(chunk, base, out);
+      out.fill(0);
+      if (target === undefined) return;
+      const { keys } = block;
+      const { key, shift } = target;
+      for (let i = 0; i < CHUNK; i++) if (keys[i] >>> shift === key) out[i] = 1;
+      if (!confirm) return;
+      const uuids = store.cols.uuid;
       for (let i = out.indexOf(1); i >= 0; i = out.indexOf(1, i + 1)) {
-        const slot = base + i;
-        if (!columns.some((column) => cols[column].get(slot) === id)) out[i] = 0;
+        if (!fold(uuids.get(base + i)).startsWith(prefix)) out[i] = 0;
       }
+    };
+  }
+
+  /** `root:id`: the task `id` itself and every task whose root id is `id` (hash, then equality). */
+  #root(id: string): ChunkEval {
+    const store = this.#store;
+    const hash = idHash(id);
+    const own = store.slotOf(id);
+    return (chunk, base, out) => {
+      out.fill(0);
+      const { keys } = store.idKeys.root_id.block(chunk);
+      for (let i = 0; i < CHUNK; i++) if (keys[i] === hash) out[i] = 1;
+      const roots = store.cols.root_id;
+      for (let i = out.indexOf(1); i >= 0; i = out.indexOf(1, i + 1)) {
+        if (roots.get(base + i) !== id) out[i] = 0;
+      }
+      if (own !== undefined && own >>> SHIFT === chunk) out[own - base] = 1;
+    };
+  }
+
+  /** `parent:id`: the children the store links to `id`, whether `id` is held or not. */
+  #parent(id: string): ChunkEval {
+    const store = this.#store;
+    const byChunk = new Map<number, number[]>();
+    for (const child of store.children.childIds(id, store.slotOf(id))) {
+      const slot = store.slotOf(child);
+      if (slot === undefined || store.cols.parent_id.get(slot) !== id) continue;
+      const list = byChunk.get(slot >>> SHIFT);
+      if (list) list.push(slot);
+      else byChunk.set(slot >>> SHIFT, [slot]);
+    }
+    return (chunk, base, out) => {
+      out.fill(0);
+      for (const slot of byChunk.get(chunk) ?? []) out[slot - base] = 1;
     };
   }
 
@@ -292,6 +364,12 @@ class Binder {
     };
   }
 }
+
+/**
+ * Most slots a term may name to be walked as its own list: sorting them in recency order must
+ * stay cheaper than walking every task.
+ */
+const FEW = 4096;
 
 /** Text a Python repr writes unchanged inside quotes, so it can be looked for as is. */
 const VERBATIM = /^[\w .:@/+-]+$/;

@@ -9,6 +9,7 @@
  * reference and child link of the evicted task is removed with it.
  */
 import { ChildLinks } from "./children.ts";
+import { IdKeys } from "./id_keys.ts";
 import { Interner, NONE } from "./intern.ts";
 import { SearchText } from "./search_text.ts";
 import { SlotIndex } from "./slot_index.ts";
@@ -21,14 +22,7 @@ import type { TaskJson } from "./types.ts";
 const INITIAL_SLOTS = 1024;
 
 /** Text columns substring search reads through `SearchText`. */
-export type SearchColumn =
-  | "uuid"
-  | "args"
-  | "kwargs"
-  | "result"
-  | "exception"
-  | "root_id"
-  | "parent_id";
+export type SearchColumn = "uuid" | "args" | "kwargs" | "result" | "exception";
 
 /** Celery's state for a task nobody has reported on yet. */
 export const PENDING = "PENDING";
@@ -55,6 +49,8 @@ export class TaskStore {
   readonly zones: { received: TimeZones; started: TimeZones };
   /** Folded text of the columns substring search reads, built on first search. */
   readonly searchText: Readonly<Record<SearchColumn, SearchText>>;
+  /** Integer keys of ids for `uuid:` prefixes and `root:`, built on first search. */
+  readonly idKeys: { readonly uuid: IdKeys; readonly root_id: IdKeys };
 
   #slots: SlotIndex;
   #cursor = 0;
@@ -81,9 +77,8 @@ export class TaskStore {
       kwargs: new SearchText(c.kwargs),
       result: new SearchText(c.result),
       exception: new SearchText(c.exception),
-      root_id: new SearchText(c.root_id),
-      parent_id: new SearchText(c.parent_id),
     };
+    this.idKeys = { uuid: new IdKeys(c.uuid, "prefix"), root_id: new IdKeys(c.root_id, "hash") };
   }
 
   /** Tasks held. */

@@ -54,6 +54,10 @@ for (let i = 0; i < count; i++) {
     store.cols.result.set(slot, task.result);
     store.cols.runtime[slot] = random();
   }
+  // Workflows of ten: a root and nine children.
+  const root = i % 10 === 0 ? task.id : store.cols.root_id.get(slot - (i % 10));
+  store.setRootId(slot, root);
+  if (i % 10 !== 0) store.setParentId(slot, root);
   store.touch(slot);
 }
 
@@ -67,6 +71,8 @@ const cases: [string, string, Partial<TaskQuery>?][] = [
   ["kwargs: rare pair", "kwargs:priority=6"],
   ["uuid: prefix", `uuid:${id.slice(0, 8)}`],
   ["root: no match", "root:nothing"],
+  ["root: a workflow", `root:${store.cols.root_id.get(count - 25)}`],
+  ["parent: a workflow", `parent:${store.cols.root_id.get(count - 25)}`],
   ["OR of names + NOT", "(name:tasks.add OR name:tasks.echo) -state:SUCCESS"],
   ["state: (exact)", "state:FAILURE"],
   ["name: (exact)", "name:app.mail.send_welcome_email"],
@@ -89,6 +95,8 @@ for (const [label, text, extra] of cases) {
 }
 let bytes = 0;
 for (const text of Object.values(store.searchText)) bytes += text.bytes;
+let keyBytes = 0;
+for (const keys of Object.values(store.idKeys)) keyBytes += keys.bytes;
 console.log(
   [
     `In-process search over ${count.toLocaleString("en")} tasks${
@@ -99,6 +107,7 @@ console.log(
     "| --- | --- | --- | --- | --- |",
     ...rows,
     "",
-    `Folded search text held: ${Math.round(bytes / count)} B per task.`,
+    `Folded search text held: ${Math.round(bytes / count)} B per task; id keys (uuid: and ` +
+    `root:): ${(keyBytes / count).toFixed(1)} B per task.`,
   ].join("\n"),
 );

@@ -114,13 +114,13 @@ const RESULTS = ["3", "None", "'connection timeout'", "'STRASSE'", null];
 const EXCEPTIONS = ["ValueError('boom')", "KeyError('customer')"];
 
 /** `count` tasks in a store of `capacity`, with ids, links, times and texts drawn from pools. */
-function randomTasks(count: number, capacity: number, seed: number): State {
+function randomTasks(count: number, capacity: number, seed: number, oddIds = true): State {
   const random = prng(seed);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
   const { state } = fakeState(capacity);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const uuid = i % 7 === 0 ? `Job-${i}` : crypto.randomUUID();
+    const uuid = oddIds && i % 7 === 0 ? `Job-${i}` : crypto.randomUUID();
     const parent = ids.length > 0 && random() < 0.3 ? pick(ids) : null;
     ids.push(uuid);
     const at = T0 + i;
@@ -223,6 +223,47 @@ test("the store's search answers as the reference matcher on every task", () => 
   check(`uuid:${all[10].uuid.slice(0, 6)}`);
   // The workload must exercise matches, not only empty answers.
   assert.ok(nonEmpty >= RANDOM_QUERIES.length - 3, `only ${nonEmpty} queries matched anything`);
+});
+
+test("uuid:, root: and parent: answer as the reference over canonical ids, held or evicted", () => {
+  // Only canonical ids: every chunk is decided by the ids' integer keys, not their text.
+  const state = randomTasks(6000, 5000, 5, false);
+  const all = state.tasks(query());
+  const held = new Set(all.map((task) => task.uuid));
+  const check = (text: string) => {
+    const search = compiled(text);
+    const expected = all.filter((task) => search.matches(task)).map((t) => t.uuid).sort();
+    assert.deepEqual(uuids(state.tasks(query({ search }))).sort(), expected, text);
+    return expected.length;
+  };
+  const id = all[123].uuid;
+  for (const length of [1, 2, 4, 7, 8, 9, 13, 36]) {
+    assert.ok(check(`uuid:${id.slice(0, length)}`) >= 1, `prefix of ${length}`);
+    assert.ok(check(`uuid:${id.slice(0, length).toUpperCase()}`) >= 1, `upper-case ${length}`);
+  }
+  assert.equal(check(`uuid:${id}0`), 0);
+  assert.equal(check("uuid:zz"), 0);
+  assert.equal(check("uuid:0123456g"), 0);
+  const parents = [...new Set(all.map((task) => task.parent_id).filter((p) => p !== null))];
+  const evicted = parents.find((p) => !held.has(p!))!;
+  const kept = parents.find((p) => held.has(p!))!;
+  assert.ok(evicted && kept);
+  for (const link of [evicted, kept]) {
+    assert.ok(check(`parent:${link}`) >= 1, link);
+    assert.ok(check(`root:${link}`) >= 1, link);
+    assert.equal(check(`parent:${link.toUpperCase()}`), 0, "ids are compared exactly");
+  }
+  assert.equal(check("root:nothing"), 0);
+  assert.equal(check(`root:${id} OR parent:${kept} -state:SUCCESS`) >= 0, true);
+  // A task re-parented later leaves its old parent's answer.
+  const child = all.find((task) => task.parent_id === kept)!;
+  state.apply(taskEvent("received", child.uuid, { parent_id: evicted }));
+  assert.ok(
+    !uuids(state.tasks(query({ search: compiled(`parent:${kept}`) }))).includes(child.uuid),
+  );
+  assert.ok(
+    uuids(state.tasks(query({ search: compiled(`parent:${evicted}`) }))).includes(child.uuid),
+  );
 });
 
 test("a search sees tasks changed after an earlier search read their chunk", () => {
