@@ -7,6 +7,7 @@
 import { NONE } from "./intern.ts";
 import { planQuery, type QueryPlan } from "./query_plan.ts";
 import { selectSorted } from "./sort.ts";
+import { readsByRank, selectPage } from "./sort_ranks.ts";
 import type { TaskStore } from "./task_store.ts";
 import type { TaskJson, TaskQuery } from "./types.ts";
 
@@ -40,6 +41,9 @@ export function querySlots(store: TaskStore, query: TaskQuery): number[] {
     : Math.max(0, Math.floor(query.limit));
   if (!plan || limit === 0) return [];
   if (query.sortBy === undefined) return walkPage(plan, offset, limit);
+  if (readsByRank(plan, query.sortBy, offset, limit)) {
+    return selectPage(store, plan, query.sortBy, query.descending, offset, limit);
+  }
   return selectSorted(store, plan, query.sortBy, query.descending, offset + limit).slice(offset);
 }
 

@@ -171,7 +171,7 @@ function offerGroups(
 }
 
 /** Live ids grouped by lower-cased value, groups in ascending order of that value. */
-function groupsByFolded(table: Interner): number[][] {
+export function groupsByFolded(table: Interner): number[][] {
   const ids = table.ids().sort((a, b) => compareText(table.folded(a), table.folded(b)));
   const groups: number[][] = [];
   for (let i = 0; i < ids.length; i++) {

@@ -145,3 +145,45 @@ test("random event streams list exactly as a naive filter-and-sort does", () => 
     assert.equal(state.countTasks(q), count, JSON.stringify(q));
   }
 });
+
+for (const unnamed of [true, false]) {
+  test(
+    `deep pages and tie-heavy sorts, read by rank, are the naive order's slices${
+      unnamed ? ", some tasks unnamed" : ""
+    }`,
+    () => deepPages(unnamed),
+  );
+}
+
+function deepPages(unnamed: boolean): void {
+  let seed = 11;
+  const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+  const pick = <T>(items: T[]) => items[random(items.length)];
+  const { state } = fakeState(5000);
+  const subjects = ["received", "received", "started", "succeeded", "failed", "sent"];
+  const names = ["tasks.add", "Tasks.Add", "tasks.mul", "a", ...(unnamed ? [undefined] : [])];
+  for (let i = 0; i < 6000; i++) {
+    // Some canonical uuids, some short ids sharing long prefixes: both orders of ties.
+    const uuid = i % 3 === 0 ? crypto.randomUUID() : `task-${(i * 7919) % 20_000}`;
+    const name = pick(names);
+    state.apply(taskEvent(pick(subjects), uuid, {
+      hostname: pick(["w1", "w2"]),
+      // Few distinct times: large ties, and tasks without one.
+      timestamp: T0 + random(40) / 4,
+      ...(name ? { name } : {}),
+    }));
+  }
+  const held = state.tasks(query({}));
+  assert.equal(held.length, 5000);
+  for (let i = 0; i < 50; i++) {
+    const q: TaskQuery = {
+      offset: pick([0, 15, 2040, 3000, 2500 + random(2000), held.length - 20, held.length + 5]),
+      limit: pick([1, 15, 100, 1000]),
+      descending: random(2) === 0,
+      sortBy: pick(["name", "state", "received", "started"] as const),
+      state: pick([undefined, undefined, "success", "RECEIVED"]),
+      taskname: pick([undefined, undefined, "tasks.add"]),
+    };
+    assert.deepEqual(uuids(state.tasks(q)), reference(held, q), JSON.stringify(q));
+  }
+}
