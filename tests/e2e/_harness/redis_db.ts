@@ -16,9 +16,27 @@ export interface RedisDatabase {
 }
 
 const LOCK_SECONDS = 1800;
+/** How long to wait for another run to give a database back when all 15 are claimed. */
+const CLAIM_TIMEOUT = 120_000;
 
-/** Claim a free database, flushed and ready. Throws when all 15 are in use. */
+/**
+ * Claim a free database, flushed and ready. When all 15 are claimed (the e2e runs of
+ * ./scripts/test run side by side), wait for one to be given back; throw after 2 minutes.
+ */
 export async function redisDatabase(): Promise<RedisDatabase> {
+  const deadline = Date.now() + CLAIM_TIMEOUT;
+  while (true) {
+    const database = await claimDatabase();
+    if (database) return database;
+    if (Date.now() >= deadline) {
+      throw new Error("Every Redis database 1-15 stayed claimed by other e2e runs for 2 minutes");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** One pass over databases 1-15: the first free one, claimed, or undefined. */
+async function claimDatabase(): Promise<RedisDatabase | undefined> {
   const start = 1 + Math.floor(Math.random() * 15);
   for (let i = 0; i < 15; i++) {
     const db = 1 + ((start + i - 1) % 15);
@@ -52,7 +70,7 @@ export async function redisDatabase(): Promise<RedisDatabase> {
       },
     };
   }
-  throw new Error("Every Redis database 1-15 is claimed by another e2e run");
+  return undefined;
 }
 
 /** Runs redis-cli against the local server and returns its trimmed output. */
