@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  deps.login?.register(app);
+  deps.login?.register(app, { throttle: deps.loginThrottle });
   registerHealthRoute(app, deps);
   registerMetricsRoute(app, deps);
   registerTaskRoutes(app, deps);

@@ -115,7 +115,7 @@ export interface AppDeps
   /** `--xheaders`: trust a proxy's X-Forwarded-For/-Proto and X-Real-Ip. */
   xheaders?: boolean;
   /** The OAuth login (`/login`, `/logout`), when `--auth_provider` is set. */
-  login?: { register(app: App): void };
+  login?: { register(app: App, options: { throttle?: LoginThrottle }): void };
   state: TaskReader & WorkerStatusReader;
   control: WorkerActions;
   /** The web UI's pages (`webPages` in `src/web/routes.tsx`); without it only the API is served. */

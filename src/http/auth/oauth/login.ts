@@ -3,14 +3,18 @@
  * the flow and is also the callback (Flower's `--oauth2_redirect_uri` points there). The flow's
  * state, PKCE verifier, nonce and `next` ride in a signed, ten-minute cookie bound to this
  * browser; each state is accepted once. Only verified e-mails that match `--auth` get a session.
+ * A refused callback counts as a failed login for the throttle, as a wrong password does.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { StalkError } from "../../../errors.ts";
 import type { App, AppEnv } from "../../deps.ts";
 import { emailMatcher } from "../../../config_email_pattern.ts";
+import { ExpiringSet } from "../expiring_set.ts";
 import type { Identity, Role } from "../identity.ts";
 import type { AuthProvider } from "../policy.ts";
 import { CookieSigner, localPath } from "../session.ts";
+import type { LoginThrottle } from "../throttle.ts";
 import { loginFailed, type LoginResult, type StartedLogin } from "./oidc_client.ts";
 
 const SESSION = "stalk_session";
@@ -35,7 +39,22 @@ export interface OAuthLoginOptions {
   authAdmin?: string;
   /** Seconds a session lasts (`--session_ttl`). */
   sessionTtl: number;
+  /**
+   * Used states, and ended sessions, remembered at most (each; default 100,000, about 15 MB):
+   * past it the oldest are forgotten first.
+   */
+  maxRemembered?: number;
 }
+
+/** Options for {@linkcode OAuthLogin.register}. */
+export interface LoginRouteOptions {
+  /** Slows down repeated refused callbacks from one address; shared with basic auth. */
+  throttle?: LoginThrottle;
+  /** Waits `ms`; a test passes one that records instead of sleeping. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The OAuth login: its routes and the session provider. */
 export class OAuthLogin {
@@ -44,15 +63,22 @@ export class OAuthLogin {
   readonly #operator?: (email: string) => boolean;
   readonly #admin?: (email: string) => boolean;
   /** States already used, until their flow cookie would have expired. */
-  readonly #used = new Map<string, number>();
+  readonly #used: ExpiringSet;
   /** Sessions ended by `/logout`, until they would have expired. */
-  readonly #ended = new Map<string, number>();
+  readonly #ended: ExpiringSet;
 
   constructor(options: OAuthLoginOptions) {
     this.#options = options;
     this.#allowed = emailMatcher(options.auth);
     this.#operator = options.authOperator ? emailMatcher(options.authOperator) : undefined;
     this.#admin = options.authAdmin ? emailMatcher(options.authAdmin) : undefined;
+    this.#used = new ExpiringSet(options.maxRemembered ?? 100_000);
+    this.#ended = new ExpiringSet(options.maxRemembered ?? 100_000);
+  }
+
+  /** How many used states and ended sessions are remembered now (bounded, see the options). */
+  get remembered(): { states: number; endedSessions: number } {
+    return { states: this.#used.size, endedSessions: this.#ended.size };
   }
 
   /** The role an allowed e-mail gets. */
@@ -78,17 +104,29 @@ export class OAuthLogin {
   }
 
   /** Registers `/login` and `/logout`. */
-  register(app: App): void {
-    app.get("/login", (c) => {
+  register(app: App, options: LoginRouteOptions = {}): void {
+    const { throttle, sleep = realSleep } = options;
+    app.get("/login", async (c) => {
       const url = new URL(c.req.url);
-      return url.searchParams.has("state") || url.searchParams.has("code") ||
-          url.searchParams.has("error")
-        ? this.#callback(c, url)
-        : this.#start(c);
+      const answering = url.searchParams.has("state") || url.searchParams.has("code") ||
+        url.searchParams.has("error");
+      if (!answering) return this.#start(c);
+      const address = c.get("client")?.address ?? "unknown";
+      try {
+        const response = await this.#callback(c, url);
+        throttle?.succeed(address);
+        return response;
+      } catch (error) {
+        // A refusal (403) is a failed login; an unreachable provider (503) is not the caller's.
+        const refused = error instanceof StalkError && error.status === 403;
+        const wait = refused && throttle ? throttle.fail(address) : 0;
+        if (wait > 0) await sleep(wait);
+        throw error;
+      }
     });
     const logout = async (c: Context<AppEnv>) => {
       const payload = await this.#options.signer.verify(getCookie(c, SESSION));
-      if (payload) this.#ended.set(String(payload.sid), Number(payload.exp));
+      if (payload) this.#ended.add(String(payload.sid), Number(payload.exp));
       deleteCookie(c, SESSION, { path: "/" });
       return c.redirect("/login?next=/", 302);
     };
@@ -113,9 +151,8 @@ export class OAuthLogin {
     if (!flow || typeof flow.state !== "string") {
       throw loginFailed("this browser did not start the login, or it took too long");
     }
-    this.#forgetExpired();
     if (this.#used.has(flow.state)) throw loginFailed("this login was already completed");
-    this.#used.set(flow.state, Number(flow.exp));
+    this.#used.add(flow.state, Number(flow.exp));
     const result = await this.#options.flow.finish(url, {
       state: flow.state,
       verifier: String(flow.verifier),
@@ -141,11 +178,5 @@ export class OAuthLogin {
   #cookie(c: Context<AppEnv>) {
     const secure = c.get("client")?.https ?? false;
     return { path: "/", httpOnly: true, sameSite: "Lax" as const, secure };
-  }
-
-  #forgetExpired(): void {
-    const now = Date.now() / 1000;
-    for (const [state, exp] of this.#used) if (exp <= now) this.#used.delete(state);
-    for (const [sid, exp] of this.#ended) if (exp <= now) this.#ended.delete(sid);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LoginThrottle } from "../../../../src/http/auth/throttle.ts";
+import { LoginThrottle, throttleKey } from "../../../../src/http/auth/throttle.ts";
 
 function throttle(options: { maxAddresses?: number } = {}) {
   let now = 1_000_000;
@@ -40,4 +40,24 @@ test("the table forgets the least recently failing address when full", () => {
   t.fail("c");
   assert.equal(t.size, 2);
   assert.equal(t.fail("a"), 100, "a was kept: its third failure is slowed");
+});
+
+test("a flood of 200,000 addresses keeps the table at its bound", () => {
+  const t = new LoginThrottle();
+  for (let i = 0; i < 200_000; i++) t.fail(`10.${i >> 16 & 255}.${i >> 8 & 255}.${i & 255}`);
+  assert.equal(t.size, 10_000);
+});
+
+test("an IPv6 client counts by its /64, an IPv4 one by its address", () => {
+  assert.equal(throttleKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assert.equal(throttleKey("2001:0db8:0001:0002:ffff:1:2:3"), "2001:db8:1:2::/64");
+  assert.equal(throttleKey("2001:db8::5"), "2001:db8:0:0::/64");
+  assert.equal(throttleKey("::1"), "0:0:0:0::/64");
+  assert.equal(throttleKey("fe80::1%eth0"), "fe80:0:0:0::/64");
+  assert.equal(throttleKey("::ffff:10.0.0.7"), "10.0.0.7");
+  assert.equal(throttleKey("10.0.0.7"), "10.0.0.7");
+  assert.equal(throttleKey("unknown"), "unknown");
+  const t = new LoginThrottle({ freeFailures: 1, baseDelayMs: 100 });
+  t.fail("2001:db8:1:2::a");
+  assert.equal(t.fail("2001:db8:1:2::b"), 100, "another address in the same /64 is slowed");
 });
