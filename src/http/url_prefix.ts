@@ -1,7 +1,8 @@
 /**
  * `--url_prefix`: the whole application answers under `/<prefix>/`, as behind a reverse proxy
  * that forwards that path. Requests are handed on with the prefix removed, so routes are written
- * once; the pages build their links with the prefix (`src/web/paths.ts`).
+ * once; the pages build their links with the prefix (`src/web/paths.ts`). A redirect to a path
+ * the inner app wrote without the prefix (the login's `/login?next=…` and its `next`) gets it.
  */
 import { Hono } from "hono";
 import type { App, AppEnv } from "./deps.ts";
@@ -11,7 +12,7 @@ import { jsonResponse } from "./json.ts";
 export function withUrlPrefix(app: App, prefix: string): App {
   const base = `/${prefix}`;
   const outer = new Hono<AppEnv>();
-  outer.all("*", (c) => {
+  outer.all("*", async (c) => {
     const url = new URL(c.req.url);
     if (url.pathname === base) {
       return c.redirect(`${base}/${url.search}`, 301);
@@ -26,7 +27,27 @@ export function withUrlPrefix(app: App, prefix: string): App {
       );
     }
     url.pathname = url.pathname.slice(base.length);
-    return app.fetch(new Request(url, c.req.raw), c.env);
+    return withBase(await app.fetch(new Request(url, c.req.raw), c.env), base);
   });
   return outer;
+}
+
+/** `response` with a `Location` that is a path on this server but outside `base` moved under it. */
+function withBase(response: Response, base: string): Response {
+  const location = response.headers.get("Location");
+  if (
+    !location?.startsWith("/") || location.startsWith("//") || location.startsWith("/\\") ||
+    location === base || location.startsWith(`${base}/`) || location.startsWith(`${base}?`)
+  ) {
+    return response;
+  }
+  try {
+    response.headers.set("Location", `${base}${location}`);
+    return response;
+  } catch {
+    // A response with immutable headers (one passed through from fetch) is copied instead.
+    const moved = new Response(response.body, response);
+    moved.headers.set("Location", `${base}${location}`);
+    return moved;
+  }
 }
