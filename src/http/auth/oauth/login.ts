@@ -21,6 +21,13 @@ const SESSION = "stalk_session";
 const FLOW = "stalk_login";
 const FLOW_TTL = 600;
 
+/** What `/logout` answers. */
+const SIGNED_OUT = `<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>Signed out · Stalk</title>
+<main><h1>Signed out</h1><p>Your Stalk session has ended.</p>
+<p><a href="login">Sign in again</a></p></main></html>
+`;
+
 /** One provider's code flow, as `/login` drives it. */
 export interface LoginFlow {
   start(): Promise<StartedLogin>;
@@ -128,7 +135,9 @@ export class OAuthLogin {
       const payload = await this.#options.signer.verify(getCookie(c, SESSION));
       if (payload) this.#ended.add(String(payload.sid), Number(payload.exp));
       deleteCookie(c, SESSION, { path: "/" });
-      return c.redirect("/login?next=/", 302);
+      // A page, not a redirect to /login: with the provider's own session still open, that
+      // would sign the browser straight back in. The link is relative, so a URL prefix holds.
+      return c.html(SIGNED_OUT, 200, { "Cache-Control": "no-store" });
     };
     app.get("/logout", logout);
     app.post("/logout", logout);

@@ -143,7 +143,8 @@ test("a flood of callbacks and logouts keeps the remembered states and sessions 
       method: "POST",
       headers: { Cookie: `stalk_session=${session}` },
     });
-    assert.equal(response.status, 302);
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
   }
   assert.equal(login.remembered.endedSessions, 50);
 });
