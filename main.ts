@@ -220,7 +220,8 @@ function main(): void {
         naturalTime: config.naturalTime,
         tasksColumns: config.tasksColumns,
         readOnly: config.readOnly,
-        actionsOpen: config.basicAuth.length > 0 || config.unauthenticatedApi,
+        // Any login (basic, tokens, OAuth) opens actions to the roles that may take them.
+        actionsOpen: auth.required || config.unauthenticatedApi,
         broker: redactUrl(config.broker),
       },
       state,
