@@ -1,8 +1,9 @@
 /**
  * A real OpenID provider (npm `oidc-provider`) on loopback for the login tests. Its interaction
  * step logs in whichever test user `as(...)` named last, without a form, so a test drives the
- * whole code flow with plain fetch; everything else (PKCE, state, codes, ID tokens) is the
- * provider's own.
+ * whole code flow with plain fetch; with `{ form: true }` it shows a sign-in form instead (an
+ * e-mail and a "verified" box) for a real browser to fill in. Everything else (PKCE, state,
+ * codes, ID tokens, its own session) is the provider's own.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,17 +30,36 @@ export interface TestProvider {
 /** The secret every test client uses. */
 export const CLIENT_SECRET = "test-client-secret-0123456789";
 
-/** Starts the provider on a free loopback port. */
-export async function startProvider(): Promise<TestProvider> {
+/** The sign-in form a browser fills in, in form mode. */
+const FORM = `<!doctype html><title>Test IdP sign-in</title>
+<form method="post"><label>E-mail <input name="email" type="email" required></label>
+<label><input name="verified" type="checkbox" checked> Verified</label>
+<button type="submit">Sign in</button></form>`;
+
+/** Starts the provider on a free loopback port; `form` asks a browser to sign in. */
+export async function startProvider(options: { form?: boolean } = {}): Promise<TestProvider> {
   let provider: Provider | undefined;
   let user: TestUser = { email: "nobody@example.com", email_verified: true };
   const routes = new Map<string, (token: string | undefined) => unknown>();
+  const users = new Map<string, TestUser>();
   const server: Server = createServer(async (req, res) => {
     try {
       const path = (req.url ?? "").split("?")[0];
       if (!provider) throw new Error("no clients registered yet");
       if (path.startsWith("/interaction/")) {
         const details = await provider.interactionDetails(req, res);
+        if (options.form && req.method === "GET") {
+          res.setHeader("Content-Type", "text/html; charset=utf-8");
+          res.end(FORM);
+          return;
+        }
+        if (options.form) {
+          let body = "";
+          for await (const chunk of req) body += chunk;
+          const fields = new URLSearchParams(body);
+          user = { email: fields.get("email") ?? "", email_verified: fields.has("verified") };
+          users.set(user.email, user);
+        }
         const grant = new provider.Grant({
           accountId: user.email,
           clientId: String(details.params.client_id),
@@ -68,7 +88,6 @@ export async function startProvider(): Promise<TestProvider> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const users = new Map<string, TestUser>();
   return {
     issuer,
     routes,
