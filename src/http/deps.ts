@@ -9,7 +9,7 @@ import type { ManagementQueue } from "../broker/management_api.ts";
 import type { RefreshOptions, WorkerInfo } from "../control/inspector.ts";
 import type { WorkerActions } from "../control/worker_control.ts";
 import type { TaskRunner } from "../tasks/task_runner.ts";
-import type { TaskJson, TaskQuery } from "../state/types.ts";
+import type { CompiledSearch, TaskJson, TaskQuery } from "../state/types.ts";
 import type { AuthPolicy } from "./auth/policy.ts";
 import type { Identity } from "./auth/identity.ts";
 import type { LoginThrottle } from "./auth/throttle.ts";
@@ -47,6 +47,8 @@ export interface TaskReader {
   /** The same selection produced lazily, for streaming a listing without a limit. */
   iterateTasks(query: TaskQuery): Iterator<TaskJson>;
   taskTypes(): string[];
+  /** Builds what a search reads without holding the event loop (optional: see `State`). */
+  prepareSearch?(search: CompiledSearch): Promise<void>;
 }
 
 /** Worker liveness as events show it. */

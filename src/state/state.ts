@@ -6,8 +6,9 @@ import { NONE } from "./intern.ts";
 import { type EventKind, eventKind, mergeTaskEvent } from "./merge.ts";
 import { countTasks, iterateTasks, queryTasks } from "./query.ts";
 import { restoreTasks, TaskCopier, type TaskImage } from "./task_image.ts";
+import { warmSearch } from "./search_warm.ts";
 import { TaskStore } from "./task_store.ts";
-import type { CeleryEvent, TaskJson, TaskQuery, WorkerJson } from "./types.ts";
+import type { CeleryEvent, CompiledSearch, TaskJson, TaskQuery, WorkerJson } from "./types.ts";
 import { type WorkerRecord, WorkerTable } from "./worker_table.ts";
 
 /** Sizes and clock of a `State`. */
@@ -87,6 +88,15 @@ export class State {
    */
   iterateTasks(query: TaskQuery): Iterator<TaskJson> {
     return iterateTasks(this.#tasks, query);
+  }
+
+  /**
+   * Builds what `search` reads (folded text, id keys) a few milliseconds at a time, yielding to
+   * the event loop, so that a first search over many tasks does not hold ingest up. Optional:
+   * a search works without it, building in line.
+   */
+  prepareSearch(search: CompiledSearch): Promise<void> {
+    return warmSearch(this.#tasks, search);
   }
 
   /** How many tasks `query`'s filters select, ignoring offset and limit. O(1) for one filter. */

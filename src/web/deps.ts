@@ -10,7 +10,7 @@ import type { WorkerActions } from "../control/worker_control.ts";
 import type { TaskRunner } from "../tasks/task_runner.ts";
 import type { LiveStreams } from "./live.ts";
 import type { WorkerCounts } from "../state/worker_counts.ts";
-import type { TaskJson, TaskQuery, WorkerJson } from "../state/types.ts";
+import type { CompiledSearch, TaskJson, TaskQuery, WorkerJson } from "../state/types.ts";
 
 /** A queue as the broker page reads it: a name and whichever counts the source gives. */
 export interface BrokerQueue {
@@ -22,6 +22,8 @@ export interface WebStateReader {
   task(uuid: string): TaskJson | undefined;
   tasks(query: TaskQuery): TaskJson[];
   countTasks(query: TaskQuery): number;
+  /** Builds what a search reads without holding the event loop (optional: see `State`). */
+  prepareSearch?(search: CompiledSearch): Promise<void>;
   taskTypes(): string[];
   workers(): WorkerJson[];
   worker(hostname: string): WorkerJson | undefined;

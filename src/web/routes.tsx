@@ -16,7 +16,7 @@ import { rerunOf } from "./run_again.ts";
 import { forRole, pageContext } from "./page_context.ts";
 import { checkForgery, PAGE_HEADERS } from "./security.ts";
 import { TaskBody, TaskPageView } from "./task_page.tsx";
-import { readTasksPage } from "./tasks_page_data.ts";
+import { prepareView, readTasksPage } from "./tasks_page_data.ts";
 import { FreshNotice, Pager, TaskRows, TasksPageView } from "./tasks_page.tsx";
 import { isLiveHead, parseTasksView, viewQuery } from "./tasks_view.ts";
 import { workerRows } from "./worker_rows.ts";
@@ -188,9 +188,10 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
 
   app.get(
     "/tasks",
-    page((c) => {
+    page(async (c) => {
       const ctx = pageContext(c, deps);
       const view = readView(c);
+      await prepareView(state, view);
       const stateCounts: Record<string, number> = { ALL: state.taskCount };
       for (const s of ["RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED"]) {
         stateCounts[s] = state.countTasks({ offset: 0, descending: false, state: s });

@@ -16,6 +16,12 @@ export interface TasksPage {
   searchError?: SearchError;
 }
 
+/** Builds what the view's search reads, yielding to the event loop (see `State.prepareSearch`). */
+export async function prepareView(state: WebStateReader, view: TasksView): Promise<void> {
+  const query = filterQuery(view);
+  if (!(query instanceof SearchError) && query.search) await state.prepareSearch?.(query.search);
+}
+
 /** Reads the page `view` asks for. */
 export function readTasksPage(state: WebStateReader, view: TasksView): TasksPage {
   const query = filterQuery(view);

@@ -128,9 +128,10 @@ export function streamTasksJson(tasks: Iterator<TaskJson>): ReadableStream<Uint8
 
 /** Registers the task read routes. */
 export function registerTaskRoutes(app: App, deps: TaskRouteDeps): void {
-  app.get("/api/tasks", (c) => {
+  app.get("/api/tasks", async (c) => {
     const query = toQuery(parseQuery(c, ListTasksParams));
     const state = deps.state;
+    if (query.search) await state.prepareSearch?.(query.search);
     // Without a limit the listing can be every task held: stream it.
     if (query.limit === undefined) {
       return jsonResponse(c, streamTasksJson(state.iterateTasks(query)));

@@ -1,0 +1,54 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compileSearch, Search } from "../../../src/search/mod.ts";
+import { querySlots } from "../../../src/state/query.ts";
+import { warmSearch } from "../../../src/state/search_warm.ts";
+import { TaskStore } from "../../../src/state/task_store.ts";
+
+/** 20,000 tasks (five chunks) with args, kwargs and a root each; every third id not a uuid. */
+function store(): TaskStore {
+  const store = new TaskStore(20_000);
+  for (let i = 0; i < 20_000; i++) {
+    const slot = store.create(i % 3 === 0 ? `job-${i}` : crypto.randomUUID());
+    store.cols.args.set(slot, `(${i},)`);
+    store.cols.kwargs.set(slot, `{'n': ${i % 10}}`);
+    store.setRootId(slot, store.cols.uuid.get(slot - (i % 5)));
+    store.touch(slot);
+  }
+  return store;
+}
+
+function search(text: string): Search {
+  const compiled = compileSearch(text);
+  assert.ok(compiled instanceof Search, text);
+  return compiled;
+}
+
+test("warming builds the blocks the search reads, and only those, yielding as it goes", async () => {
+  const tasks = store();
+  let turned = 0;
+  const timer = setInterval(() => turned++, 0);
+  try {
+    await warmSearch(tasks, search("kwargs:n=3 -(zzqx OR root:nothing)"), 0);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(turned > 0, "the event loop turned while it built");
+  const { searchText, idKeys } = tasks;
+  for (const column of ["uuid", "args", "kwargs", "result"] as const) {
+    assert.ok(searchText[column].bytes > 20_000, column);
+  }
+  assert.equal(searchText.exception.bytes, 0, "no term reads exceptions");
+  assert.equal(idKeys.uuid.bytes, 0, "no uuid: term");
+  assert.equal(idKeys.root_id.bytes, 5 * 4096 * 4, "root: keys for every chunk");
+});
+
+test("a warmed search answers as a cold one", async () => {
+  const [cold, warm] = [store(), store()];
+  for (const text of ["kwargs:n=3", "uuid:job-1", "root:nothing", "args:117", "-state:PENDING"]) {
+    const query = { offset: 0, descending: false, limit: 50, search: search(text) };
+    await warmSearch(warm, query.search);
+    const listed = (s: TaskStore) => querySlots(s, query).map((slot) => s.cols.args.get(slot));
+    assert.deepEqual(listed(warm), listed(cold), text);
+  }
+});
