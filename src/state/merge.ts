@@ -47,6 +47,8 @@ export function isOutOfOrder(next: string, current: string): boolean {
 
 /** What one event type means to the state, worked out once per type (`eventKind`). */
 export interface EventKind {
+  /** The event type itself, one string per type (the listeners compare and key by it). */
+  type: string;
   /** Text before the first `-` (Python's `str.partition`): `task`, `worker`, or another. */
   group: string;
   /** Text after it: `succeeded`, `heartbeat`, a custom subject, or "". */
@@ -76,6 +78,7 @@ export function eventKind(type: string): EventKind {
   const known = TASK_EVENT_TO_STATE.get(subject);
   const state = known ?? subject.toUpperCase();
   const kind: EventKind = {
+    type,
     group,
     subject,
     state,

@@ -35,6 +35,9 @@ export class State {
   #tasks: TaskStore;
   #workers: WorkerTable;
   #now: () => number;
+  /** The id and slot of the last task event applied (a slot stays valid until the next one). */
+  #lastUuid: string | undefined;
+  #lastSlot = 0;
 
   /** An empty state bounded by `options`. */
   constructor(options: StateOptions) {
@@ -49,6 +52,7 @@ export class State {
     if (typeof type !== "string") return;
     if (typeof event.hostname !== "string" || typeof event.timestamp !== "number") return;
     const kind = eventKind(type);
+    event.type = kind.type;
     if (kind.group === "task") this.#applyTask(kind, event);
     else if (kind.group === "worker") this.#applyWorker(kind.subject, event);
   }
@@ -64,7 +68,8 @@ export class State {
    * object is reused by the next call: read it at once.
    */
   taskPhase(uuid: string): TaskPhase | undefined {
-    const slot = this.#tasks.slotOf(uuid);
+    // Metrics ask for the task just applied, by the same string: no second id lookup.
+    const slot = uuid === this.#lastUuid ? this.#lastSlot : this.#tasks.slotOf(uuid);
     if (slot === undefined) return undefined;
     const cols = this.#tasks.cols;
     const phase = this.#phase;
@@ -184,27 +189,40 @@ export class State {
     if (typeof uuid !== "string") return;
     const store = this.#tasks;
     const slot = store.slotOf(uuid) ?? store.create(uuid);
+    this.#lastUuid = uuid;
+    this.#lastSlot = slot;
     const localReceived = typeof event.local_received === "number" ? event.local_received : 0;
+    const cols = store.cols;
     if (kind.subject === "sent") {
       store.setClient(slot, event.hostname);
+      event.hostname = store.hosts.value(cols.client[slot]);
     } else {
-      this.#workers.applyTaskEvent(event.hostname, event.timestamp, localReceived);
       store.setWorker(slot, event.hostname);
+      event.hostname = store.hosts.value(cols.worker[slot]);
+      this.#workers.applyTaskEvent(event.hostname, event.timestamp, localReceived);
     }
     mergeTaskEvent(store, slot, kind, event);
     store.touch(slot);
+    // The listeners after the state key maps by hostname and name: hand them the interned
+    // strings (equal text), whose hashes are computed once and which compare by identity.
+    const name = cols.name[slot];
+    if (typeof event.name === "string" && name !== NONE) {
+      const interned = store.names.value(name);
+      if (interned === event.name) event.name = interned;
+    }
   }
 
   #applyWorker(subject: string, event: CeleryEvent): void {
     const localReceived = event.local_received;
     // Celery ignores a worker event without these.
     if (typeof localReceived !== "number") return;
-    this.#workers.applyWorkerEvent(
+    const hostname = this.#workers.applyWorkerEvent(
       subject,
       event.hostname,
       event.timestamp,
       localReceived,
       event,
     );
+    if (hostname !== undefined) event.hostname = hostname;
   }
 }

@@ -133,7 +133,8 @@ export class WorkerTable {
 
   /**
    * Applies a `worker-<subject>` event. An unknown worker's `offline` changes nothing: Celery
-   * applies it to a temporary worker it does not store.
+   * applies it to a temporary worker it does not store. Returns the held worker's hostname (the
+   * same text as `hostname`, one string per worker), or undefined when nothing was applied.
    */
   applyWorkerEvent(
     subject: string,
@@ -141,13 +142,14 @@ export class WorkerTable {
     timestamp: number,
     localReceived: number,
     event: Record<string, unknown>,
-  ): void {
+  ): string | undefined {
     const offline = subject === "offline";
-    if (offline && !this.#workers.has(hostname)) return;
+    if (offline && !this.#workers.has(hostname)) return undefined;
     const worker = this.#touch(hostname);
     worker.update(event);
     if (offline) worker.heartbeats = [];
     else if (localReceived && timestamp) worker.beat(localReceived);
+    return worker.hostname;
   }
 
   /**

@@ -172,6 +172,7 @@ test("explicit nulls clear text fields", () => {
 
 test("an event type is split as Python's str.partition does, and known subjects stamp a time", () => {
   assert.deepEqual(eventKind("task-succeeded"), {
+    type: "task-succeeded",
     group: "task",
     subject: "succeeded",
     state: "SUCCESS",
@@ -179,6 +180,7 @@ test("an event type is split as Python's str.partition does, and known subjects 
     time: "succeeded",
   });
   assert.deepEqual(eventKind("task-progress-report"), {
+    type: "task-progress-report",
     group: "task",
     subject: "progress-report",
     state: "PROGRESS-REPORT",

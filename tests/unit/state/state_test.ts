@@ -156,3 +156,39 @@ test("tasks from a client only have no worker", () => {
   assert.equal(task.worker, null);
   assert.equal(task.state, "PENDING");
 });
+
+test("taskPhase reads the task just applied and any other held task alike", () => {
+  const { state } = fakeState(2);
+  state.apply(taskEvent("received", "a", { name: "tasks.add", timestamp: T0 }));
+  state.apply(taskEvent("received", "b", { name: "tasks.echo", timestamp: T0 + 1 }));
+  state.apply(taskEvent("started", "b", { timestamp: T0 + 2 }));
+  assert.deepEqual({ ...state.taskPhase("b") }, {
+    name: "tasks.echo",
+    received: T0 + 1,
+    started: T0 + 2,
+    hasEta: false,
+  });
+  assert.deepEqual({ ...state.taskPhase("a") }, {
+    name: "tasks.add",
+    received: T0,
+    started: null,
+    hasEta: false,
+  });
+  // "c" evicts "a", the oldest: its old slot now answers for "c" only.
+  state.apply(taskEvent("received", "c", { name: "tasks.mul", timestamp: T0 + 3 }));
+  assert.equal(state.taskPhase("a"), undefined);
+  assert.equal(state.taskPhase("c")?.name, "tasks.mul");
+});
+
+test("an applied event keeps its text: type, hostname and name are equal to what was sent", () => {
+  const { state } = fakeState();
+  const received = taskEvent("received", "t", { name: "tasks.add", hostname: "celery@w9" });
+  state.apply(received);
+  assert.equal(received.type, "task-received");
+  assert.equal(received.hostname, "celery@w9");
+  assert.equal(received.name, "tasks.add");
+  const beat = workerEvent("heartbeat", "celery@w9");
+  state.apply(beat);
+  assert.equal(beat.hostname, "celery@w9");
+  assert.equal(state.worker("celery@w9")?.hostname, "celery@w9");
+});
