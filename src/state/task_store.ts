@@ -20,6 +20,11 @@ import type { TaskJson } from "./types.ts";
 
 /** Slots allocated before the first growth; the columns then double up to the capacity. */
 const INITIAL_SLOTS = 1024;
+/**
+ * Typed columns are allocated for the whole capacity up to this many slots: untouched pages cost
+ * nothing, and growing copies nothing. Beyond it they double as the text columns do.
+ */
+const TYPED_ROOM = 1 << 22;
 
 /** Text columns substring search reads through `SearchText`. */
 export type SearchColumn = "uuid" | "args" | "kwargs" | "result" | "exception";
@@ -66,9 +71,10 @@ export class TaskStore {
     this.capacity = Math.max(1, Math.floor(capacity));
     // Memory follows use: a large --max_tasks costs nothing until tasks arrive.
     const initial = Math.min(this.capacity, INITIAL_SLOTS);
-    this.cols = new TaskColumns(initial);
-    this.index = new TaskIndex(initial);
-    this.#slots = new SlotIndex(this.cols.uuid, initial);
+    const room = Math.min(this.capacity, TYPED_ROOM);
+    this.cols = new TaskColumns(initial, initial, room);
+    this.index = new TaskIndex(initial, room);
+    this.#slots = new SlotIndex(this.cols.uuid, initial, undefined, room);
     this.zones = { received: new TimeZones(initial), started: new TimeZones(initial) };
     const c = this.cols;
     this.searchText = {
@@ -359,6 +365,8 @@ export class TaskStore {
 
 /** Interns `value` in place of `old`, acquiring before releasing so a shared id survives. */
 function swap(table: Interner, old: number, value: string | null): number {
+  // Unchanged (every task-sent of one client, every routing key) costs a string comparison.
+  if (old !== NONE && value !== null && table.value(old) === value) return old;
   const id = value === null ? NONE : table.acquire(value);
   if (old !== NONE) table.release(old);
   return id;
