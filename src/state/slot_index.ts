@@ -23,11 +23,11 @@ export class SlotIndex {
   /** Per-process seed, so colliding ids cannot be prepared in advance. */
   readonly #seed: number;
 
-  /** An index over `slots` slots whose keys are `keys.get(slot)`. */
-  constructor(keys: TextColumn<string>, slots: number, seed = randomSeed()) {
+  /** An index over `slots` slots whose keys are `keys.get(slot)`; hashes have `room`. */
+  constructor(keys: TextColumn<string>, slots: number, seed = randomSeed(), room = slots) {
     this.#keys = keys;
     this.#seed = seed;
-    this.#hashes = new Int32Array(slots);
+    this.#hashes = new Int32Array(Math.max(slots, room));
     const buckets = bucketsFor(slots);
     this.#table = new Int32Array(buckets).fill(EMPTY);
     this.#mask = buckets - 1;
@@ -109,6 +109,7 @@ export class SlotIndex {
 
   /** Makes room for slots up to `slots - 1`. */
   grow(slots: number): void {
+    if (this.#hashes.length >= slots) return;
     const hashes = new Int32Array(slots);
     hashes.set(this.#hashes);
     this.#hashes = hashes;

@@ -14,14 +14,15 @@ export class RecencyLists {
   #tails: number[] = [];
   #sizes: number[] = [];
 
-  /** Lists over slots `0 .. capacity-1`. */
-  constructor(capacity: number) {
-    this.#prev = new Int32Array(capacity);
-    this.#next = new Int32Array(capacity);
+  /** Lists over slots `0 .. capacity-1` (allocated for `room` slots; see `TaskColumns`). */
+  constructor(capacity: number, room = capacity) {
+    this.#prev = new Int32Array(Math.max(capacity, room));
+    this.#next = new Int32Array(Math.max(capacity, room));
   }
 
   /** Makes room for slots up to `capacity - 1`, keeping every link. */
   grow(capacity: number): void {
+    if (this.#prev.length >= capacity) return;
     const prev = new Int32Array(capacity);
     const next = new Int32Array(capacity);
     prev.set(this.#prev);
@@ -95,12 +96,12 @@ export class TaskIndex {
   /** By interned worker hostname id. */
   readonly byWorker: RecencyLists;
 
-  /** Indexes over slots `0 .. capacity-1`. */
-  constructor(capacity: number) {
-    this.all = new RecencyLists(capacity);
-    this.byName = new RecencyLists(capacity);
-    this.byState = new RecencyLists(capacity);
-    this.byWorker = new RecencyLists(capacity);
+  /** Indexes over slots `0 .. capacity-1`, allocated for `room`. */
+  constructor(capacity: number, room = capacity) {
+    this.all = new RecencyLists(capacity, room);
+    this.byName = new RecencyLists(capacity, room);
+    this.byState = new RecencyLists(capacity, room);
+    this.byWorker = new RecencyLists(capacity, room);
   }
 
   /** Makes room for slots up to `capacity - 1`. */
