@@ -21,13 +21,14 @@ import { LoginThrottle } from "./src/http/auth/throttle.ts";
 import { oauthLoginFor } from "./src/http/auth/oauth/from_config.ts";
 import { EventHub } from "./src/ingest/event_hub.ts";
 import { EventIngest } from "./src/ingest/event_ingest.ts";
+import { QuietCollector } from "./src/ingest/quiet_collector.ts";
 import { describeError, log, setLogLevel } from "./src/log.ts";
 import { CeleryMetrics } from "./src/metrics/celery_metrics.ts";
 import { renderProcess } from "./src/metrics/process_metrics.ts";
 import { StalkMetrics } from "./src/metrics/stalk_metrics.ts";
 import { Persister } from "./src/persist/persister.ts";
 import type { StateSnapshot } from "./src/persist/snapshot.ts";
-import { serve } from "./src/runtime.ts";
+import { collectGarbage, serve } from "./src/runtime.ts";
 import { listenOptions, listenUrl, removeStaleSocket } from "./src/listen.ts";
 import { LamportClock } from "./src/state/clock.ts";
 import { posixUtcOffset, prepareEvent } from "./src/ingest/receiver.ts";
@@ -145,6 +146,9 @@ function main(): void {
   hub.subscribe((event) => {
     if (event.type.startsWith("worker-")) inspector.onWorkerEvent(event.type, event.hostname);
   }, { name: "inspector" });
+  // Gives a burst's garbage back to the system once the burst is over (#15).
+  const collector = new QuietCollector({ collect: collectGarbage });
+  hub.subscribe(() => collector.observe(), { name: "quiet-gc" });
   const ingest = new EventIngest({
     prepare: (raw) => prepareEvent(raw, clock, now, posixUtcOffset()),
     apply: (event) => state.apply(event),
@@ -249,6 +253,7 @@ function main(): void {
     log.info(`Received ${signal}, shutting down`);
     waker.stop();
     inspector.stop();
+    collector.stop();
     // Open event streams would keep the server from closing.
     live.close();
     const closing = Promise.race([

@@ -69,9 +69,24 @@ interface BunLike {
     idleTimeout?: number;
     fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
   }): BunServer;
+  gc(force: boolean): void;
 }
 
-const globals = globalThis as { Deno?: DenoLike; Bun?: BunLike };
+const globals = globalThis as { Deno?: DenoLike; Bun?: BunLike; gc?: () => void };
+
+/**
+ * Runs a full garbage collection now where the runtime allows it: always under Bun, under Deno
+ * only with `--v8-flags=--expose-gc`. Returns whether one ran.
+ */
+export function collectGarbage(): boolean {
+  if (globals.Bun) {
+    globals.Bun.gc(true);
+    return true;
+  }
+  if (typeof globals.gc !== "function") return false;
+  globals.gc();
+  return true;
+}
 
 /** The name of the runtime Stalk runs on. */
 export const runtimeName: "deno" | "bun" = globals.Bun ? "bun" : "deno";

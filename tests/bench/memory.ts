@@ -72,8 +72,9 @@ export async function memoryRun(
         ? await waitForFinal(stalk.url, done.lastFinal, timeoutMs)
         : undefined;
       if (seen === undefined) sample.problems.push(`Stalk did not catch up with ${marks[i]} tasks`);
-      // Let a collection that is due run, as it would on a server between bursts.
-      await sleep(1000);
+      // At rest after the burst, as a server is between bursts: Stalk's collection after a
+      // burst (src/ingest/quiet_collector.ts) runs within 2 s of the last event.
+      await sleep(3000);
       sample.marks.push({ tasks: marks[i], rss: procMemory(stalk.pid).rss });
     }
     sample.peak = Math.max(sampler.stop(), procMemory(stalk.pid).hwm);
