@@ -33,6 +33,8 @@ export interface PersisterOptions {
   /** Milliseconds of work after which a save hands the event loop a turn. */
   sliceMs?: number;
   now?: () => number;
+  /** Milliseconds of CPU the process has used; by default from `process.cpuUsage()`. */
+  cpu?: () => number;
 }
 
 /** The outcome of the last save: what the health metrics read, and more detail. */
@@ -41,6 +43,13 @@ export interface SaveStats extends SnapshotHealth {
   tasks?: number;
   /** The longest stretch of the last save without a turn for the event loop, in ms. */
   longestStepMs?: number;
+  /**
+   * The most CPU time (ms, whole process) one such stretch used: unlike the wall time, it does
+   * not grow when a loaded machine lets the process wait for a core.
+   */
+  longestStepCpuMs?: number;
+  /** CPU time (ms, whole process) from the start of the last save to its rename. */
+  cpuMs?: number;
   saves: number;
 }
 
@@ -56,7 +65,13 @@ export class Persister {
 
   constructor(options: PersisterOptions) {
     this.#path = options.path;
-    this.#options = { sliceSlots: 16_384, sliceMs: 4, now: Date.now, ...options };
+    this.#options = {
+      sliceSlots: 16_384,
+      sliceMs: 4,
+      now: Date.now,
+      cpu: processCpuMs,
+      ...options,
+    };
   }
 
   /**
@@ -142,24 +157,35 @@ export class Persister {
   }
 
   async #save(sources: PersistSources, final: boolean): Promise<void> {
-    const now = this.#options.now;
+    const { now, cpu } = this.#options;
     const started = now();
+    const startedCpu = cpu();
     let longest = 0;
+    let longestCpu = 0;
     let turn = now();
+    let turnCpu = cpu();
+    /** Ends a stretch of work: records how long it ran. */
+    const endStep = () => {
+      longest = Math.max(longest, now() - turn);
+      longestCpu = Math.max(longestCpu, cpu() - turnCpu);
+    };
+    /** Starts a stretch of work, after the event loop had a turn. */
+    const resumed = () => {
+      turn = now();
+      turnCpu = cpu();
+    };
     /** Gives the event loop a turn once `sliceMs` of work has gone by. */
     const pause = async () => {
-      const busy = now() - turn;
-      if (busy < this.#options.sliceMs) return;
-      longest = Math.max(longest, busy);
+      if (now() - turn < this.#options.sliceMs) return;
+      endStep();
       await sleep(0);
-      turn = now();
+      resumed();
     };
     const copier = sources.copyTasks();
     let snapshot: StateSnapshot<ReturnType<TaskCopier["finish"]>["cols"]>;
     try {
       while (copier.step(this.#options.sliceSlots)) await pause();
       snapshot = { tasks: copier.finish(), ...sources.extras(), savedAt: now() / 1000 };
-      longest = Math.max(longest, now() - turn);
     } catch (error) {
       copier.cancel();
       this.#failed(error);
@@ -169,7 +195,7 @@ export class Persister {
       const bytes = await writeAtomically(
         this.#path,
         (sink) => encodeSnapshot(snapshot, sink),
-        { pause, resumed: () => turn = now() },
+        { pause, awaiting: endStep, resumed },
       );
       const duration = (now() - started) / 1000;
       Object.assign(this.stats, {
@@ -178,7 +204,9 @@ export class Persister {
         bytes,
         tasks: snapshot.tasks.size,
         saves: this.stats.saves + 1,
-        longestStepMs: Math.max(longest, now() - turn),
+        longestStepMs: longest,
+        longestStepCpuMs: longestCpu,
+        cpuMs: cpu() - startedCpu,
       });
       const message = `Saved ${snapshot.tasks.size} tasks and ${snapshot.workers.length} ` +
         `workers to '${this.#path}' (${(bytes / 2 ** 20).toFixed(1)} MiB) in ` +
@@ -210,4 +238,9 @@ export class Persister {
       );
     }
   }
+}
+
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }

@@ -29,7 +29,9 @@ export function moveAside(path: string, reason: string, now = new Date()): strin
 export interface Turns {
   /** Hands the event loop a turn if the work has gone on long enough. */
   pause(): Promise<void>;
-  /** Says the loop just had a turn anyway (an awaited write). */
+  /** Says the work is about to wait for I/O, which gives the loop turns. */
+  awaiting(): void;
+  /** Says the wait is over and work goes on. */
   resumed(): void;
 }
 
@@ -43,33 +45,40 @@ export async function writeAtomically(
   turns: Turns,
 ): Promise<number> {
   const temporary = `${path}.tmp`;
-  const handle = await open(temporary, "w", 0o600);
+  /** Awaits `io`, which gives the event loop turns, outside the measured stretches of work. */
+  const wait = async <T>(io: Promise<T>): Promise<T> => {
+    turns.awaiting();
+    try {
+      return await io;
+    } finally {
+      turns.resumed();
+    }
+  };
+  const handle = await wait(open(temporary, "w", 0o600));
   let renamed = false;
   try {
     const buffer = new Uint8Array(WRITE_BUFFER);
     let used = 0;
     const flush = async () => {
-      if (used > 0) await writeAll(handle, buffer.subarray(0, used));
+      if (used > 0) await wait(writeAll(handle, buffer.subarray(0, used)));
       used = 0;
-      turns.resumed();
     };
     const bytes = await produce(async (piece) => {
       await turns.pause();
       if (piece.byteLength > buffer.byteLength - used) await flush();
       if (piece.byteLength >= buffer.byteLength) {
-        await writeAll(handle, piece);
-        turns.resumed();
+        await wait(writeAll(handle, piece));
       } else {
         buffer.set(piece, used);
         used += piece.byteLength;
       }
     });
     await flush();
-    await handle.sync();
-    await handle.close();
-    await rename(temporary, path);
+    await wait(handle.sync());
+    await wait(handle.close());
+    await wait(rename(temporary, path));
     renamed = true;
-    await syncFolder(dirname(path));
+    await wait(syncFolder(dirname(path)));
     return bytes;
   } finally {
     if (!renamed) {

