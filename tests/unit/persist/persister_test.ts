@@ -101,6 +101,29 @@ test("a save reports its CPU time and its longest step, in wall and in CPU time"
   assert.ok(cpuMs !== undefined && cpuMs > longestStepCpuMs && cpuMs < cpu);
 });
 
+test("long and non-ASCII texts survive a save, across text chunks", async () => {
+  const state = new State({ maxTasks: 2000, maxWorkers: 10, now: () => T0 });
+  const metrics = new CeleryMetrics(state);
+  // 600 tasks span two 512-task chunks; tracebacks of 2 kB each outgrow the first buffer.
+  for (let i = 0; i < 600; i++) {
+    const event = taskEvent("failed", `t${i}`, {
+      exception: `ValueError('ünïcødé ${i} ✓ \u{1F600}')`,
+      traceback: `Traceback ${i}\n` + '  File "x.py", line 1\n'.repeat(80),
+    });
+    state.apply(event);
+    metrics.observe(event);
+  }
+  const path = join(folder(), "flower");
+  await save(path, state, metrics);
+  const back = new State({ maxTasks: 2000, maxWorkers: 10, now: () => T0 });
+  const restored = new Persister({ path, interval: 0 }).restore((snapshot) => {
+    back.restore(snapshot.tasks, snapshot.workers);
+  });
+  assert.equal(restored, true);
+  assert.equal(back.taskCount, 600);
+  assert.deepEqual(back.tasks(query()), state.tasks(query()));
+});
+
 test("a save leaves no temporary file behind", async () => {
   const dir = folder();
   const { state, metrics } = filled();
