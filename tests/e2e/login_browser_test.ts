@@ -22,6 +22,7 @@ import {
   type Worker,
 } from "./_harness/mod.ts";
 import { tempDir } from "./_harness/temp_dir.ts";
+import { makeCertificates, type TestCertificates } from "./_harness/tls_certs.ts";
 import { startGithub, type TestGithub } from "./_oidc/github.ts";
 import { CLIENT_SECRET, startProvider, type TestProvider } from "./_oidc/provider.ts";
 import { COOKIE_SECRET, startLoginStalks } from "./_oidc/stalks.ts";
@@ -45,6 +46,7 @@ describe("login in a browser", () => {
   let worker: Worker;
   let browser: Browser;
   let stalks: Record<string, Stalk> = {};
+  let certs: TestCertificates;
   const tokens = tempDir("stalk-login-tokens");
   /** The session on the short-lived Stalk, signed in before the tests run. */
   let expiring: { context: BrowserContext; cookie: string; at: number };
@@ -54,8 +56,9 @@ describe("login in a browser", () => {
     api<T>(stalk.url, path, { headers: { Authorization: `Bearer ${TOKEN}` } });
 
   /** A new browser (its own cookies) whose page fails the test on any page error. */
-  async function open() {
-    const context = await browser.newContext();
+  async function open({ ignoreHTTPSErrors = false } = {}) {
+    // The HTTPS Stalk's certificate comes from the test's own CA, which chromium does not know.
+    const context = await browser.newContext({ ignoreHTTPSErrors });
     const page = await context.newPage();
     const problems: string[] = [];
     const visited: string[] = [];
@@ -94,10 +97,11 @@ describe("login in a browser", () => {
   before(async () => {
     const hash = createHash("sha256").update(TOKEN).digest("hex");
     writeFileSync(join(tokens.path, "tokens"), `e2e-reader viewer sha256:${hash}\n`);
-    [broker, idp, github] = await Promise.all([
+    [broker, idp, github, certs] = await Promise.all([
       brokerFixture(),
       startProvider({ form: true }),
       startGithub("stalk-github", CLIENT_SECRET),
+      makeCertificates(),
     ]);
     idp.routes.set(
       "/api/v4/groups",
@@ -114,6 +118,7 @@ describe("login in a browser", () => {
         },
         short: { kind: "oidc", args: [`--session_ttl=${SHORT_TTL}`] },
         prefixed: { kind: "oidc", prefix: "flower" },
+        https: { kind: "oidc", tls: { cert: certs.serverCert, key: certs.serverKey } },
         google: { kind: "google" },
         okta: { kind: "okta" },
         gitlab: { kind: "gitlab", env: { FLOWER_GITLAB_AUTH_ALLOWED_GROUPS: "acme/ops" } },
@@ -149,6 +154,7 @@ describe("login in a browser", () => {
     ]);
     await broker?.remove();
     tokens.remove();
+    certs?.remove();
   });
 
   for (const kind of ["oidc", "google", "okta", "gitlab"]) {
@@ -189,6 +195,19 @@ describe("login in a browser", () => {
     assert.equal(response.status(), 302);
     assert.equal(page.url(), `${stalk.url}/flower/tasks`);
     await page.locator("table.list").waitFor();
+    await context.close();
+  });
+
+  test("over HTTPS (--certfile) the login's cookies are Secure", async () => {
+    const stalk = stalks.https;
+    const { context, page } = await open({ ignoreHTTPSErrors: true });
+    const flow = page.waitForResponse((r) => r.url() === `${stalk.url}/login?next=%2Ftasks`);
+    const response = await signIn(page, stalk, "alice@example.com", { path: "/tasks" });
+    assert.match((await (await flow).allHeaders())["set-cookie"], /stalk_login=.*Secure/);
+    assert.equal(response.status(), 302);
+    assert.equal(page.url(), `${stalk.url}/tasks`);
+    const cookie = await sessionCookie(context, stalk);
+    assert.ok(cookie?.secure && cookie.httpOnly, `${JSON.stringify(cookie)}`);
     await context.close();
   });
 

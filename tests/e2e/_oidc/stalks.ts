@@ -19,6 +19,8 @@ export interface LoginStalkSpec {
   kind: LoginKind;
   /** `--url_prefix`, which the redirect URI then carries too. */
   prefix?: string;
+  /** `--certfile`/`--keyfile`: Stalk serves HTTPS, and its `url` and redirect URI say so. */
+  tls?: { cert: string; key: string };
   args?: string[];
   env?: Record<string, string | undefined>;
 }
@@ -51,17 +53,20 @@ export async function startLoginStalks(
   const redirects = Object.fromEntries(
     names.map((name, i) => {
       const prefix = specs[name].prefix ? `/${specs[name].prefix}` : "";
-      return [`stalk-${name}`, `http://127.0.0.1:${ports[i]}${prefix}/login`];
+      const scheme = specs[name].tls ? "https" : "http";
+      return [`stalk-${name}`, `${scheme}://127.0.0.1:${ports[i]}${prefix}/login`];
     }),
   );
   idp.register(redirects);
-  const started = await Promise.all(names.map((name, i) => {
+  const started = await Promise.all(names.map(async (name, i) => {
     const spec = specs[name];
     const wired = wiring(spec.kind, idp, github);
     const client = spec.kind === "github" ? "stalk-github" : `stalk-${name}`;
-    return startStalk({
+    const stalk = await startStalk({
       brokerUrl,
       port: ports[i],
+      // The harness probes over plain HTTP: an HTTPS Stalk is up once its port accepts.
+      waitHealthy: !spec.tls,
       args: [
         `--auth_provider=${spec.kind}`,
         "--auth=.*@example.com",
@@ -70,6 +75,7 @@ export async function startLoginStalks(
         `--oauth2_redirect_uri=${redirects[`stalk-${name}`]}`,
         ...wired.args,
         ...(spec.prefix ? [`--url_prefix=${spec.prefix}`] : []),
+        ...(spec.tls ? [`--certfile=${spec.tls.cert}`, `--keyfile=${spec.tls.key}`] : []),
         ...(spec.args ?? []),
       ],
       env: {
@@ -80,6 +86,7 @@ export async function startLoginStalks(
         ...(spec.env ?? {}),
       },
     });
+    return spec.tls ? { ...stalk, url: `https://127.0.0.1:${ports[i]}` } : stalk;
   }));
   return Object.fromEntries(names.map((name, i) => [name, started[i]]));
 }
