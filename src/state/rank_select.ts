@@ -155,6 +155,16 @@ function byText(
     for (let r = a; r < b; r++) out.push(slots[order[r]]);
     return;
   }
+  // Skip the characters every id shares in one pass (ids like `task-1234` share a long prefix).
+  const first = uuids.get(slots[0]);
+  let common = first.length;
+  for (let i = 1; i < n && common > depth; i++) {
+    const id = uuids.get(slots[i]);
+    let j = depth;
+    while (j < common && id.charCodeAt(j) === first.charCodeAt(j)) j++;
+    common = j;
+  }
+  depth = common;
   // Bucket 0: the uuid ends here (it sorts first); otherwise its code unit at `depth`, plus one.
   const codes = new Int32Array(n);
   let top = 0;
