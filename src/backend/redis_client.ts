@@ -3,9 +3,8 @@
  * and one for pub/sub. Both reconnect by themselves; commands fail fast while disconnected
  * (no offline queue), so a down backend answers 503 at once instead of hanging.
  */
-import { readFileSync } from "node:fs";
-import { createClient } from "redis";
-import { backoffDelay } from "../broker/transport.ts";
+import { createRedisClient, REDIS_CONNECT_TIMEOUT_MS } from "../broker/redis_connection.ts";
+import { nodeTlsOptions } from "../broker/tls_options.ts";
 import type { RedisBackendUrl } from "../celery/backend_url.ts";
 import { describeError, log } from "../log.ts";
 
@@ -27,34 +26,29 @@ export interface RedisPort {
   close(): Promise<void>;
 }
 
-const COMMAND_TIMEOUT = 5_000;
+/** Milliseconds a command (or the first connect) may take before it counts as failed. */
+const COMMAND_TIMEOUT = REDIS_CONNECT_TIMEOUT_MS;
 
 /** Connects to the Redis of `url` in the background and returns the port at once. */
 export function connectRedis(url: RedisBackendUrl): RedisPort {
   const tls = url.tls
-    ? {
-      tls: true as const,
-      rejectUnauthorized: url.verifyCertificate,
-      ca: url.caFile ? readFileSync(url.caFile) : undefined,
-      cert: url.certFile ? readFileSync(url.certFile) : undefined,
-      key: url.keyFile ? readFileSync(url.keyFile) : undefined,
-    }
-    : {};
+    ? nodeTlsOptions({
+      certReqs: url.verifyCertificate ? "required" : "none",
+      caFile: url.caFile,
+      certFile: url.certFile,
+      keyFile: url.keyFile,
+      checkHostname: true,
+    })
+    : undefined;
   const display = `redis${url.tls ? "s" : ""}://${url.hostname}:${url.port}/${url.db}`;
-  const client = createClient({
-    RESP: 2, // RESP3 needs Redis 6; Celery's backend works with older servers too
-    socket: {
-      host: url.hostname,
-      port: url.port,
-      connectTimeout: COMMAND_TIMEOUT,
-      reconnectStrategy: (retries: number) => backoffDelay(retries),
-      ...tls,
-    },
+  const client = createRedisClient({
+    host: url.hostname,
+    port: url.port,
+    db: url.db,
     username: url.username,
     password: url.password,
-    database: url.db,
-    disableOfflineQueue: true,
-  });
+    tls,
+  }, { failFast: true });
   const subscriber = client.duplicate();
   for (const [name, connection] of [["commands", client], ["pub/sub", subscriber]] as const) {
     let reported = false;

@@ -5,7 +5,6 @@
  * Stalk never touches `unacked`/`unacked_index` or lists it did not write.
  */
 import type { ConnectionOptions } from "node:tls";
-import { createClient } from "redis";
 import type { BrokerUrl } from "../celery/broker_url.ts";
 import { redactUrl } from "../celery/redact_url.ts";
 import {
@@ -44,6 +43,7 @@ import {
   type TransportHandlers,
   type TransportStatus,
 } from "./transport.ts";
+import { createRedisClient, type RedisClient } from "./redis_connection.ts";
 
 /** Options for {@linkcode RedisTransport}. */
 export interface RedisOptions {
@@ -64,31 +64,6 @@ export interface RedisOptions {
   sentinel?: boolean;
 }
 
-/** node-redis with default modules for a parsed URL; the wrapper pins createClient's generics. */
-function newClient(
-  url: BrokerUrl,
-  backoff: BackoffOptions,
-  tls?: ConnectionOptions,
-  reconnect = true,
-) {
-  const reconnectStrategy = reconnect
-    ? (retries: number) => backoffDelay(retries, backoff)
-    : false as const;
-  const tcp = { host: url.hostname, port: url.port, reconnectStrategy };
-  return createClient({
-    socket: url.socketPath
-      ? { path: url.socketPath, reconnectStrategy }
-      : tls
-      ? { ...tcp, ...tls, tls: true as const }
-      : tcp,
-    database: Number(url.vhost),
-    username: url.username || undefined,
-    password: url.password || undefined,
-  });
-}
-
-type Client = ReturnType<typeof newClient>;
-
 /** Celery's event stream and pidbox over Redis. */
 export class RedisTransport implements Transport {
   readonly kind = "redis" as const;
@@ -103,9 +78,9 @@ export class RedisTransport implements Transport {
   readonly #tls?: ConnectionOptions;
   readonly #sentinel: boolean;
   #onLost?: (reason: string) => void;
-  #commands?: Client;
-  #subscriber?: Client;
-  #blocking?: Client;
+  #commands?: RedisClient;
+  #subscriber?: RedisClient;
+  #blocking?: RedisClient;
   #closed = false;
   readonly #status = new ConnectionStatus();
 
@@ -246,7 +221,7 @@ export class RedisTransport implements Transport {
   }
 
   /** Queues bound to a direct exchange with exactly `route.routingKey` (`DirectExchange.lookup`). */
-  async #boundQueues(commands: Client, route: TaskRoute): Promise<string[]> {
+  async #boundQueues(commands: RedisClient, route: TaskRoute): Promise<string[]> {
     const members = await commands.sMembers(bindingKey(this.#naming, route.exchange));
     const queues = new Set<string>();
     for (const member of members) {
@@ -271,8 +246,17 @@ export class RedisTransport implements Transport {
     }
   }
 
-  #client(role: string): Client {
-    const client = newClient(this.#url, this.#backoff, this.#tls, !this.#onLost);
+  #client(role: string): RedisClient {
+    const url = this.#url;
+    const client = createRedisClient({
+      host: url.hostname,
+      port: url.port,
+      socketPath: url.socketPath,
+      db: Number(url.vhost),
+      username: url.username,
+      password: url.password,
+      tls: this.#tls,
+    }, { reconnect: this.#onLost ? false : this.#backoff });
     client.on(
       "error",
       (error: unknown) => this.#lost(`${role} connection: ${describeError(error)}`),
@@ -394,7 +378,7 @@ export class RedisTransport implements Transport {
     return queueKeys(this.#naming, replyQueueName(this.#oid));
   }
 
-  #ready(): Client {
+  #ready(): RedisClient {
     const commands = this.#commands;
     if (!this.#status.connected || !commands?.isReady) throw this.#status.unavailable();
     return commands;

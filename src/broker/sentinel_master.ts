@@ -2,9 +2,9 @@
  * Asks the sentinels which node is the master, as redis-py's `Sentinel.discover_master` does:
  * each sentinel in turn, `SENTINEL MASTER <name>`, the first trustworthy answer wins.
  */
-import { createClient } from "redis";
 import { masterFromState, type RedisNode, type SentinelConfig } from "../celery/sentinel.ts";
 import { describeError } from "../log.ts";
+import { createRedisClient } from "./redis_connection.ts";
 
 /** The current master of `config.masterName`; rejects with every sentinel's failure. */
 export async function findMaster(config: SentinelConfig): Promise<RedisNode> {
@@ -26,17 +26,12 @@ async function askSentinel(
   sentinel: RedisNode,
   config: SentinelConfig,
 ): Promise<RedisNode | undefined> {
-  const client = createClient({
-    RESP: 2,
-    socket: {
-      host: sentinel.host,
-      port: sentinel.port,
-      connectTimeout: config.connectTimeoutMs,
-      reconnectStrategy: false,
-    },
+  const client = createRedisClient({
+    host: sentinel.host,
+    port: sentinel.port,
     username: config.sentinelUsername,
     password: config.sentinelPassword,
-  });
+  }, { reconnect: false, connectTimeoutMs: config.connectTimeoutMs });
   // Errors also reject the pending call below; the listener keeps them from being unhandled.
   client.on("error", () => {});
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,0 +1,61 @@
+/**
+ * The one way Stalk opens a node-redis connection, for the broker, the result backend and the
+ * sentinels: RESP2 (Redis before 6 has no RESP3, and Celery works with it), a 5 s connect
+ * timeout, and the reconnect policy of every connection (`RECONNECT_BACKOFF`) unless the caller
+ * reconnects elsewhere itself (Sentinel finds the new master).
+ */
+import type { ConnectionOptions } from "node:tls";
+import { createClient } from "redis";
+import { backoffDelay, type BackoffOptions, RECONNECT_BACKOFF } from "./transport.ts";
+
+/** Where one Redis server is and who to log in as. */
+export interface RedisEndpoint {
+  host: string;
+  port: number;
+  /** A Unix socket to connect to instead of host and port. */
+  socketPath?: string;
+  /** The database to SELECT; none (or 0) for the default one. */
+  db?: number;
+  username?: string;
+  password?: string;
+  /** TLS options (`rediss://`, `broker_use_ssl`); plain TCP when absent. */
+  tls?: ConnectionOptions;
+}
+
+/** How a connection behaves when it is lost. */
+export interface RedisConnectionOptions {
+  /** The backoff between reconnects; `false` never reconnects. */
+  reconnect?: BackoffOptions | false;
+  /** Fail commands at once while disconnected, instead of queueing them until reconnected. */
+  failFast?: boolean;
+  /** Milliseconds a connect may take. */
+  connectTimeoutMs?: number;
+}
+
+/** The connect timeout when none is given (node-redis' own default). */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+
+/** A node-redis client for `endpoint`, not connected yet (call `connect()`). */
+export function createRedisClient(endpoint: RedisEndpoint, options: RedisConnectionOptions = {}) {
+  const backoff = options.reconnect ?? RECONNECT_BACKOFF;
+  const reconnectStrategy = backoff === false
+    ? false as const
+    : (retries: number) => backoffDelay(retries, backoff);
+  const connectTimeout = options.connectTimeoutMs ?? REDIS_CONNECT_TIMEOUT_MS;
+  const tcp = { host: endpoint.host, port: endpoint.port, connectTimeout, reconnectStrategy };
+  return createClient({
+    RESP: 2,
+    socket: endpoint.socketPath
+      ? { path: endpoint.socketPath, connectTimeout, reconnectStrategy }
+      : endpoint.tls
+      ? { ...tcp, ...endpoint.tls, tls: true as const }
+      : tcp,
+    database: endpoint.db || undefined,
+    username: endpoint.username || undefined,
+    password: endpoint.password || undefined,
+    disableOfflineQueue: options.failFast ?? false,
+  });
+}
+
+/** The client {@linkcode createRedisClient} returns. */
+export type RedisClient = ReturnType<typeof createRedisClient>;
