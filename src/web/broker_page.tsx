@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 /** `/broker`: the broker URL (password masked) and the queues workers consume. */
+import { rowsOr } from "./components.tsx";
 import type { BrokerQueue } from "./deps.ts";
 import { formatCount } from "./format.ts";
 import { Layout } from "./layout.tsx";
@@ -35,21 +36,15 @@ export function QueueTable({ queues }: { queues: readonly BrokerQueue[] }) {
           </tr>
         </thead>
         <tbody>
-          {queues.length === 0
-            ? (
-              <tr>
-                <td class="empty" colspan={COLUMNS.length + 2}>No queue data is available.</td>
-              </tr>
-            )
-            : queues.map((queue) => (
-              <tr>
-                <td>
-                  <b>{queue.name}</b>
-                </td>
-                {COLUMNS.map(([field]) => <td class="num">{count(queue, field)}</td>)}
-                <td class="nowrap">{idle(queue)}</td>
-              </tr>
-            ))}
+          {rowsOr(queues, COLUMNS.length + 2, "No queue data is available.", (queue) => (
+            <tr>
+              <td>
+                <b>{queue.name}</b>
+              </td>
+              {COLUMNS.map(([field]) => <td class="num">{count(queue, field)}</td>)}
+              <td class="nowrap">{idle(queue)}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-/** Small pieces shared by the pages: state badges, times, folded values, action forms. */
+/** Small pieces shared by the pages: state badges, times, folded values, action forms, rows. */
 import type { Child } from "hono/jsx";
 import { formatTime, isoTime, relativeTime } from "./format.ts";
 import type { PageContext } from "./page_context.ts";
@@ -88,5 +88,20 @@ export function ActionForm({ ctx, action, name, confirm, then, children }: Actio
       <input type="hidden" name="action" value={name} />
       {children}
     </form>
+  );
+}
+
+/** One table row per item, or for no item one row across `columns` cells that says `empty`. */
+export function rowsOr<T>(
+  items: readonly T[],
+  columns: number,
+  empty: Child,
+  row: (item: T) => Child,
+): Child {
+  if (items.length > 0) return items.map((item) => row(item));
+  return (
+    <tr>
+      <td class="empty" colspan={columns}>{empty}</td>
+    </tr>
   );
 }

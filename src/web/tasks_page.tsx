@@ -6,7 +6,7 @@
 import type { TaskColumn } from "../config.ts";
 import type { SearchError } from "../search/mod.ts";
 import type { TaskJson } from "../state/types.ts";
-import { StateBadge, Time } from "./components.tsx";
+import { rowsOr, StateBadge, Time } from "./components.tsx";
 import { formatCount, formatDuration } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
@@ -129,23 +129,20 @@ export function TaskRows(
 ) {
   return (
     <tbody id="rows">
-      {page.tasks.length === 0
-        ? (
-          <tr>
-            <td class="empty" colspan={view.columns.length}>
-              {page.searchError
-                ? "Correct the search to list tasks."
-                : page.total === 0
-                ? "No task matches this view."
-                : "No task on this page."}
-            </td>
-          </tr>
-        )
-        : page.tasks.map((task) => (
+      {rowsOr(
+        page.tasks,
+        view.columns.length,
+        page.searchError
+          ? "Correct the search to list tasks."
+          : page.total === 0
+          ? "No task matches this view."
+          : "No task on this page.",
+        (task) => (
           <tr data-href={ctx.paths.task(task.uuid)} data-key={task.uuid}>
             {view.columns.map((column) => <Cell column={column} task={task} ctx={ctx} />)}
           </tr>
-        ))}
+        ),
+      )}
     </tbody>
   );
 }

@@ -7,7 +7,7 @@
 import type { Child } from "hono/jsx";
 import type { WorkerInfo } from "../control/inspector.ts";
 import type { WorkerJson } from "../state/types.ts";
-import { ActionForm, StatusBadge, Time } from "./components.tsx";
+import { ActionForm, rowsOr, StatusBadge, Time } from "./components.tsx";
 import { formatLoad } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
@@ -81,29 +81,23 @@ function TaskList(
             </tr>
           </thead>
           <tbody>
-            {list.length === 0
-              ? (
+            {rowsOr(list, 4, "None.", (entry) => {
+              // Scheduled entries wrap the task in `request`; revoked ones are bare ids.
+              const task: Dict = isDict(entry)
+                ? (isDict(entry.request) ? entry.request : entry)
+                : { id: entry };
+              const id = show(task.id);
+              return (
                 <tr>
-                  <td class="empty" colspan={4}>None.</td>
+                  <td>{task.name === undefined ? "" : show(task.name)}</td>
+                  <td class="id">
+                    <a href={ctx.paths.task(id)}>{id}</a>
+                  </td>
+                  <td class="clip mono">{task.args === undefined ? "" : show(task.args)}</td>
+                  <td class="clip mono">{task.kwargs === undefined ? "" : show(task.kwargs)}</td>
                 </tr>
-              )
-              : list.map((entry) => {
-                // Scheduled entries wrap the task in `request`; revoked ones are bare ids.
-                const task: Dict = isDict(entry)
-                  ? (isDict(entry.request) ? entry.request : entry)
-                  : { id: entry };
-                const id = show(task.id);
-                return (
-                  <tr>
-                    <td>{task.name === undefined ? "" : show(task.name)}</td>
-                    <td class="id">
-                      <a href={ctx.paths.task(id)}>{id}</a>
-                    </td>
-                    <td class="clip mono">{task.args === undefined ? "" : show(task.args)}</td>
-                    <td class="clip mono">{task.kwargs === undefined ? "" : show(task.kwargs)}</td>
-                  </tr>
-                );
-              })}
+              );
+            })}
           </tbody>
         </table>
       </div>
@@ -188,34 +182,28 @@ function QueuesTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
             </tr>
           </thead>
           <tbody>
-            {queues.length === 0
-              ? (
-                <tr>
-                  <td class="empty" colspan={7}>No active queue reported.</td>
-                </tr>
-              )
-              : queues.map((queue) => (
-                <tr>
-                  <td>
-                    <b>{show(queue.name)}</b>
-                  </td>
-                  <td>{show(queue.exclusive)}</td>
-                  <td>{show(queue.durable)}</td>
-                  <td class="mono">{show(queue.routing_key)}</td>
-                  <td>{show(queue.no_ack)}</td>
-                  <td>{show(queue.auto_delete)}</td>
-                  {ctx.canAct
-                    ? (
-                      <td>
-                        <ActionForm ctx={ctx} action={action} name="cancel_consumer">
-                          <input type="hidden" name="queue" value={show(queue.name)} />
-                          <button type="submit" class="danger">Cancel consumer</button>
-                        </ActionForm>
-                      </td>
-                    )
-                    : null}
-                </tr>
-              ))}
+            {rowsOr(queues, 7, "No active queue reported.", (queue) => (
+              <tr>
+                <td>
+                  <b>{show(queue.name)}</b>
+                </td>
+                <td>{show(queue.exclusive)}</td>
+                <td>{show(queue.durable)}</td>
+                <td class="mono">{show(queue.routing_key)}</td>
+                <td>{show(queue.no_ack)}</td>
+                <td>{show(queue.auto_delete)}</td>
+                {ctx.canAct
+                  ? (
+                    <td>
+                      <ActionForm ctx={ctx} action={action} name="cancel_consumer">
+                        <input type="hidden" name="queue" value={show(queue.name)} />
+                        <button type="submit" class="danger">Cancel consumer</button>
+                      </ActionForm>
+                    </td>
+                  )
+                  : null}
+              </tr>
+            ))}
           </tbody>
         </table>
       </div>
@@ -277,56 +265,50 @@ function LimitsTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
           </tr>
         </thead>
         <tbody>
-          {names.length === 0
-            ? (
-              <tr>
-                <td class="empty" colspan={3}>No registered task reported.</td>
-              </tr>
-            )
-            : names.map((name) => (
-              <tr>
-                <td class="mono">{name}</td>
-                {ctx.canAct
-                  ? (
-                    <>
-                      <td>
-                        <ActionForm ctx={ctx} action={action} name="rate_limit">
-                          <input type="hidden" name="task" value={name} />
-                          <input
-                            type="text"
-                            name="ratelimit"
-                            placeholder="10/m"
-                            aria-label={`Rate limit of ${name}`}
-                            size={6}
-                          />
-                          <button type="submit">Apply</button>
-                        </ActionForm>
-                      </td>
-                      <td>
-                        <ActionForm ctx={ctx} action={action} name="time_limit">
-                          <input type="hidden" name="task" value={name} />
-                          <input
-                            type="text"
-                            name="soft"
-                            placeholder="soft"
-                            size={5}
-                            aria-label="Soft"
-                          />
-                          <input
-                            type="text"
-                            name="hard"
-                            placeholder="hard"
-                            size={5}
-                            aria-label="Hard"
-                          />
-                          <button type="submit">Apply</button>
-                        </ActionForm>
-                      </td>
-                    </>
-                  )
-                  : null}
-              </tr>
-            ))}
+          {rowsOr(names, 3, "No registered task reported.", (name) => (
+            <tr>
+              <td class="mono">{name}</td>
+              {ctx.canAct
+                ? (
+                  <>
+                    <td>
+                      <ActionForm ctx={ctx} action={action} name="rate_limit">
+                        <input type="hidden" name="task" value={name} />
+                        <input
+                          type="text"
+                          name="ratelimit"
+                          placeholder="10/m"
+                          aria-label={`Rate limit of ${name}`}
+                          size={6}
+                        />
+                        <button type="submit">Apply</button>
+                      </ActionForm>
+                    </td>
+                    <td>
+                      <ActionForm ctx={ctx} action={action} name="time_limit">
+                        <input type="hidden" name="task" value={name} />
+                        <input
+                          type="text"
+                          name="soft"
+                          placeholder="soft"
+                          size={5}
+                          aria-label="Soft"
+                        />
+                        <input
+                          type="text"
+                          name="hard"
+                          placeholder="hard"
+                          size={5}
+                          aria-label="Hard"
+                        />
+                        <button type="submit">Apply</button>
+                      </ActionForm>
+                    </td>
+                  </>
+                )
+                : null}
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>

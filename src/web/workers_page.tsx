@@ -5,7 +5,7 @@
  * is also the live stream's fragment.
  */
 import type { WorkerCounts } from "../state/worker_counts.ts";
-import { StatusBadge } from "./components.tsx";
+import { rowsOr, StatusBadge } from "./components.tsx";
 import { formatCount, formatLoad } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
@@ -85,16 +85,11 @@ export function Dashboard({ rows, ctx }: { rows: WorkerRow[]; ctx: PageContext }
             </tr>
           </thead>
           <tbody id="worker-rows">
-            {rows.length === 0
-              ? (
-                <tr>
-                  <td class="empty" colspan={8}>
-                    No worker seen yet. Workers appear here once they send events (celery worker -E,
-                    or enable_events from Stalk).
-                  </td>
-                </tr>
-              )
-              : rows.map((row) => (
+            {rowsOr(
+              rows,
+              8,
+              "No worker seen yet. Workers appear here once they send events (celery worker -E, or enable_events from Stalk).",
+              (row) => (
                 <tr
                   class={row.online ? undefined : "offline"}
                   data-href={paths.worker(row.name)}
@@ -120,7 +115,8 @@ export function Dashboard({ rows, ctx }: { rows: WorkerRow[]; ctx: PageContext }
                       : <span class="muted">N/A</span>}
                   </td>
                 </tr>
-              ))}
+              ),
+            )}
           </tbody>
           <tfoot>
             <tr>
