@@ -4,6 +4,7 @@
  * page's event stream, confirmations, action forms sent in the background, and relative times.
  * Everything it inserts is HTML rendered (and escaped) by the server, or plain text.
  */
+import { relativeTime } from "../format.ts";
 
 const INPUTS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
@@ -63,36 +64,11 @@ document.addEventListener("click", (event) => {
   if (row?.dataset.href) location.assign(row.dataset.href);
 });
 
-const UNITS: [number, string][] = [
-  [31536000, "year"],
-  [2592000, "month"],
-  [604800, "week"],
-  [86400, "day"],
-  [3600, "hour"],
-  [60, "minute"],
-  [1, "second"],
-];
-
-/** The same wording as the server's `relativeTime`. */
-function relative(at: number, now: number): string {
-  const delta = now - at;
-  const distance = Math.abs(delta);
-  if (distance < 5) return "just now";
-  for (const [size, unit] of UNITS) {
-    if (distance >= size) {
-      const n = Math.floor(distance / size);
-      const text = `${n} ${unit}${n === 1 ? "" : "s"}`;
-      return delta >= 0 ? `${text} ago` : `in ${text}`;
-    }
-  }
-  return "just now";
-}
-
 function refreshTimes(): void {
   const now = Date.now() / 1000;
   for (const time of document.querySelectorAll<HTMLTimeElement>("time[data-relative]")) {
     const at = Date.parse(time.dateTime) / 1000;
-    if (Number.isFinite(at)) time.textContent = relative(at, now);
+    if (Number.isFinite(at)) time.textContent = relativeTime(at, now);
   }
 }
 setInterval(refreshTimes, 15_000);
