@@ -11,6 +11,25 @@ import { depthOf, fastAccepts } from "./_event_fast_path.ts";
 /** The topic exchange Celery's events are published to (`celeryev`). */
 export const EVENT_EXCHANGE = "celeryev";
 
+/**
+ * A task's epoch-second times (fields of Celery's `events.state.Task`): one stamped by each
+ * task event of that name, and `timestamp`, the last event's. In the order a task lives them.
+ */
+export const TASK_TIME_FIELDS = [
+  "sent",
+  "received",
+  "started",
+  "succeeded",
+  "failed",
+  "retried",
+  "revoked",
+  "rejected",
+  "timestamp",
+] as const;
+
+/** One of {@linkcode TASK_TIME_FIELDS}. */
+export type TaskTimeField = typeof TASK_TIME_FIELDS[number];
+
 /** Why an event or a message was dropped. Counted and logged once per kind. */
 export type RejectReason =
   | "bad_envelope"

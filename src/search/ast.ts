@@ -1,19 +1,11 @@
 /** The parsed search query: a tree of boolean nodes over terms. Plain data, no store access. */
+import type { TaskTimeField } from "../celery/events.ts";
 
 /** Fields a substring qualifier can name; `null` in a `TextTerm` means Flower's plain term. */
 export type TextField = "name" | "worker" | "args" | "kwargs" | "result" | "exception";
 
-/** Epoch-second time fields that comparisons accept. */
-export type TimeField =
-  | "received"
-  | "sent"
-  | "started"
-  | "succeeded"
-  | "failed"
-  | "retried"
-  | "revoked"
-  | "rejected"
-  | "timestamp";
+/** Epoch-second time fields that comparisons accept: every time a task has. */
+export type TimeField = TaskTimeField;
 
 /** Numeric fields that comparisons accept. */
 export type NumberField = "runtime" | "retries" | "clock";

@@ -2,6 +2,7 @@
  * One term token to a term: Flower's qualifiers and limits (`_parse_term`), and Stalk's
  * `exception:`, `uuid:`, `root:`, `parent:` and comparisons (`runtime>5`, `received:>=2026-01-01`).
  */
+import { TASK_TIME_FIELDS } from "../celery/events.ts";
 import type { NumberField, Term, TextField, TimeField } from "./ast.ts";
 import { fold } from "./fold.ts";
 import { SearchFailure } from "./search_error.ts";
@@ -19,17 +20,7 @@ const TEXT_FIELDS: ReadonlySet<string> = new Set<TextField>([
   "result",
   "exception",
 ]);
-const TIME_FIELDS: ReadonlySet<string> = new Set<TimeField>([
-  "received",
-  "sent",
-  "started",
-  "succeeded",
-  "failed",
-  "retried",
-  "revoked",
-  "rejected",
-  "timestamp",
-]);
+const TIME_FIELDS: ReadonlySet<string> = new Set<TimeField>(TASK_TIME_FIELDS);
 const NUMBER_FIELDS: ReadonlySet<string> = new Set<NumberField>(["runtime", "retries", "clock"]);
 const OTHER_FIELDS: ReadonlySet<string> = new Set(["state", "uuid", "root", "parent"]);
 

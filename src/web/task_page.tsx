@@ -4,6 +4,7 @@
  * timeline and its workflow; and the actions (revoke, terminate, abort, run again). The main part is also
  * the live stream's fragment.
  */
+import { TASK_TIME_FIELDS } from "../celery/events.ts";
 import type { TaskJson } from "../state/types.ts";
 import { ActionForm, StateBadge, Time, Value } from "./components.tsx";
 import { formatDuration } from "./format.ts";
@@ -18,18 +19,6 @@ const READY = new Set(["SUCCESS", "FAILURE", "REVOKED", "REJECTED"]);
 
 /** Signals offered for terminate. */
 const SIGNALS = ["SIGTERM", "SIGKILL", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"];
-
-const TIME_FIELDS = [
-  "sent",
-  "received",
-  "started",
-  "succeeded",
-  "failed",
-  "retried",
-  "revoked",
-  "rejected",
-  "timestamp",
-] as const;
 
 /** What the task page shows besides the task. */
 export interface TaskPageData {
@@ -88,7 +77,7 @@ function Fields({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
       </dd>
       <dt>Client</dt>
       <dd>{task.client ?? <span class="null">—</span>}</dd>
-      {TIME_FIELDS.map((field) => (
+      {TASK_TIME_FIELDS.map((field) => (
         <>
           <dt>{field[0].toUpperCase() + field.slice(1)}</dt>
           <dd>
