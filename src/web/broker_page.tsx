@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 /** `/broker`: the broker URL (password masked) and the queues workers consume. */
-import { rowsOr } from "./components.tsx";
+import { rowsOr, TablePanel } from "./components.tsx";
 import type { BrokerQueue } from "./deps.ts";
 import { formatCount } from "./format.ts";
 import { Layout } from "./layout.tsx";
@@ -26,28 +26,26 @@ export function QueueTable({ queues }: { queues: readonly BrokerQueue[] }) {
     return typeof value === "string" ? value : "N/A";
   };
   return (
-    <div id="queues" class="panel scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Queue</th>
-            {COLUMNS.map(([, label]) => <th scope="col" class="num">{label}</th>)}
-            <th scope="col">Idle since</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rowsOr(queues, COLUMNS.length + 2, "No queue data is available.", (queue) => (
-            <tr>
-              <td>
-                <b>{queue.name}</b>
-              </td>
-              {COLUMNS.map(([field]) => <td class="num">{count(queue, field)}</td>)}
-              <td class="nowrap">{idle(queue)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TablePanel
+      id="queues"
+      head={
+        <>
+          <th scope="col">Queue</th>
+          {COLUMNS.map(([, label]) => <th scope="col" class="num">{label}</th>)}
+          <th scope="col">Idle since</th>
+        </>
+      }
+    >
+      {rowsOr(queues, COLUMNS.length + 2, "No queue data is available.", (queue) => (
+        <tr>
+          <td>
+            <b>{queue.name}</b>
+          </td>
+          {COLUMNS.map(([field]) => <td class="num">{count(queue, field)}</td>)}
+          <td class="nowrap">{idle(queue)}</td>
+        </tr>
+      ))}
+    </TablePanel>
   );
 }
 

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-/** Small pieces shared by the pages: state badges, times, folded values, action forms, rows. */
+/** Small pieces shared by the pages: state badges, times, folded values, action forms, tables. */
 import type { Child } from "hono/jsx";
 import { formatTime, isoTime, relativeTime } from "./format.ts";
 import type { PageContext } from "./page_context.ts";
@@ -103,5 +103,19 @@ export function rowsOr<T>(
     <tr>
       <td class="empty" colspan={columns}>{empty}</td>
     </tr>
+  );
+}
+
+/** A scrolling panel with one table: `head` holds the header row's cells, `children` the rows. */
+export function TablePanel({ id, head, children }: { id?: string; head: Child; children?: Child }) {
+  return (
+    <div id={id} class="panel scroll">
+      <table>
+        <thead>
+          <tr>{head}</tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }

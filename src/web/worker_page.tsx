@@ -5,9 +5,10 @@
  * never answered inspection still gets a page that says so.
  */
 import type { Child } from "hono/jsx";
+import { registeredTaskNames } from "../celery/pidbox.ts";
 import type { WorkerInfo } from "../control/inspector.ts";
 import type { WorkerJson } from "../state/types.ts";
-import { ActionForm, rowsOr, StatusBadge, Time } from "./components.tsx";
+import { ActionForm, rowsOr, StatusBadge, TablePanel, Time } from "./components.tsx";
 import { formatLoad } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
@@ -70,37 +71,34 @@ function TaskList(
   return (
     <>
       <h2>{`${title} (${list.length})`}</h2>
-      <div class="panel scroll">
-        <table>
-          <thead>
+      <TablePanel
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">UUID</th>
+            <th scope="col">Args</th>
+            <th scope="col">Kwargs</th>
+          </>
+        }
+      >
+        {rowsOr(list, 4, "None.", (entry) => {
+          // Scheduled entries wrap the task in `request`; revoked ones are bare ids.
+          const task: Dict = isDict(entry)
+            ? (isDict(entry.request) ? entry.request : entry)
+            : { id: entry };
+          const id = show(task.id);
+          return (
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">UUID</th>
-              <th scope="col">Args</th>
-              <th scope="col">Kwargs</th>
+              <td>{task.name === undefined ? "" : show(task.name)}</td>
+              <td class="id">
+                <a href={ctx.paths.task(id)}>{id}</a>
+              </td>
+              <td class="clip mono">{task.args === undefined ? "" : show(task.args)}</td>
+              <td class="clip mono">{task.kwargs === undefined ? "" : show(task.kwargs)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {rowsOr(list, 4, "None.", (entry) => {
-              // Scheduled entries wrap the task in `request`; revoked ones are bare ids.
-              const task: Dict = isDict(entry)
-                ? (isDict(entry.request) ? entry.request : entry)
-                : { id: entry };
-              const id = show(task.id);
-              return (
-                <tr>
-                  <td>{task.name === undefined ? "" : show(task.name)}</td>
-                  <td class="id">
-                    <a href={ctx.paths.task(id)}>{id}</a>
-                  </td>
-                  <td class="clip mono">{task.args === undefined ? "" : show(task.args)}</td>
-                  <td class="clip mono">{task.kwargs === undefined ? "" : show(task.kwargs)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </TablePanel>
     </>
   );
 }
@@ -168,45 +166,42 @@ function QueuesTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   const action = ctx.paths.worker(data.name);
   return (
     <>
-      <div class="panel scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Exclusive</th>
-              <th scope="col">Durable</th>
-              <th scope="col">Routing key</th>
-              <th scope="col">No ack</th>
-              <th scope="col">Auto delete</th>
-              {ctx.canAct ? <th scope="col"></th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {rowsOr(queues, 7, "No active queue reported.", (queue) => (
-              <tr>
+      <TablePanel
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">Exclusive</th>
+            <th scope="col">Durable</th>
+            <th scope="col">Routing key</th>
+            <th scope="col">No ack</th>
+            <th scope="col">Auto delete</th>
+            {ctx.canAct ? <th scope="col"></th> : null}
+          </>
+        }
+      >
+        {rowsOr(queues, 7, "No active queue reported.", (queue) => (
+          <tr>
+            <td>
+              <b>{show(queue.name)}</b>
+            </td>
+            <td>{show(queue.exclusive)}</td>
+            <td>{show(queue.durable)}</td>
+            <td class="mono">{show(queue.routing_key)}</td>
+            <td>{show(queue.no_ack)}</td>
+            <td>{show(queue.auto_delete)}</td>
+            {ctx.canAct
+              ? (
                 <td>
-                  <b>{show(queue.name)}</b>
+                  <ActionForm ctx={ctx} action={action} name="cancel_consumer">
+                    <input type="hidden" name="queue" value={show(queue.name)} />
+                    <button type="submit" class="danger">Cancel consumer</button>
+                  </ActionForm>
                 </td>
-                <td>{show(queue.exclusive)}</td>
-                <td>{show(queue.durable)}</td>
-                <td class="mono">{show(queue.routing_key)}</td>
-                <td>{show(queue.no_ack)}</td>
-                <td>{show(queue.auto_delete)}</td>
-                {ctx.canAct
-                  ? (
-                    <td>
-                      <ActionForm ctx={ctx} action={action} name="cancel_consumer">
-                        <input type="hidden" name="queue" value={show(queue.name)} />
-                        <button type="submit" class="danger">Cancel consumer</button>
-                      </ActionForm>
-                    </td>
-                  )
-                  : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+              )
+              : null}
+          </tr>
+        ))}
+      </TablePanel>
       {ctx.canAct
         ? (
           <div class="actions">
@@ -245,73 +240,69 @@ function TasksTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
 }
 
 function LimitsTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
-  const registered = Array.isArray(data.info?.registered) ? data.info!.registered : [];
-  const names = registered.map((entry) => String(entry).split(" ")[0]);
+  const names = registeredTaskNames(data.info?.registered);
   const action = ctx.paths.worker(data.name);
   return (
-    <div class="panel scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
-            {ctx.canAct
-              ? (
-                <>
-                  <th scope="col">Rate limit</th>
-                  <th scope="col">Time limits (s)</th>
-                </>
-              )
-              : null}
-          </tr>
-        </thead>
-        <tbody>
-          {rowsOr(names, 3, "No registered task reported.", (name) => (
-            <tr>
-              <td class="mono">{name}</td>
-              {ctx.canAct
-                ? (
-                  <>
-                    <td>
-                      <ActionForm ctx={ctx} action={action} name="rate_limit">
-                        <input type="hidden" name="task" value={name} />
-                        <input
-                          type="text"
-                          name="ratelimit"
-                          placeholder="10/m"
-                          aria-label={`Rate limit of ${name}`}
-                          size={6}
-                        />
-                        <button type="submit">Apply</button>
-                      </ActionForm>
-                    </td>
-                    <td>
-                      <ActionForm ctx={ctx} action={action} name="time_limit">
-                        <input type="hidden" name="task" value={name} />
-                        <input
-                          type="text"
-                          name="soft"
-                          placeholder="soft"
-                          size={5}
-                          aria-label="Soft"
-                        />
-                        <input
-                          type="text"
-                          name="hard"
-                          placeholder="hard"
-                          size={5}
-                          aria-label="Hard"
-                        />
-                        <button type="submit">Apply</button>
-                      </ActionForm>
-                    </td>
-                  </>
-                )
-                : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TablePanel
+      head={
+        <>
+          <th scope="col">Task</th>
+          {ctx.canAct
+            ? (
+              <>
+                <th scope="col">Rate limit</th>
+                <th scope="col">Time limits (s)</th>
+              </>
+            )
+            : null}
+        </>
+      }
+    >
+      {rowsOr(names, 3, "No registered task reported.", (name) => (
+        <tr>
+          <td class="mono">{name}</td>
+          {ctx.canAct
+            ? (
+              <>
+                <td>
+                  <ActionForm ctx={ctx} action={action} name="rate_limit">
+                    <input type="hidden" name="task" value={name} />
+                    <input
+                      type="text"
+                      name="ratelimit"
+                      placeholder="10/m"
+                      aria-label={`Rate limit of ${name}`}
+                      size={6}
+                    />
+                    <button type="submit">Apply</button>
+                  </ActionForm>
+                </td>
+                <td>
+                  <ActionForm ctx={ctx} action={action} name="time_limit">
+                    <input type="hidden" name="task" value={name} />
+                    <input
+                      type="text"
+                      name="soft"
+                      placeholder="soft"
+                      size={5}
+                      aria-label="Soft"
+                    />
+                    <input
+                      type="text"
+                      name="hard"
+                      placeholder="hard"
+                      size={5}
+                      aria-label="Hard"
+                    />
+                    <button type="submit">Apply</button>
+                  </ActionForm>
+                </td>
+              </>
+            )
+            : null}
+        </tr>
+      ))}
+    </TablePanel>
   );
 }
 
