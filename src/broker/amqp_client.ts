@@ -7,6 +7,7 @@
  */
 import { type AMQPBaseClient, AMQPClient, AMQPError } from "@cloudamqp/amqp-client";
 import type { AMQPView } from "@cloudamqp/amqp-client/amqp-view";
+import { describeError } from "../log.ts";
 import "./amqp_field_types.ts";
 
 /** What is known of a frame that could not be handled. */
@@ -45,7 +46,7 @@ export class GuardedAmqpClient extends AMQPClient {
       const delivery = (channel as ChannelInProgress | undefined)?.delivery;
       try {
         this.onFrameFailure?.({
-          reason: error instanceof Error ? error.message : String(error),
+          reason: describeError(error),
           exchange: delivery?.exchange,
           routingKey: delivery?.routingKey,
         });

@@ -6,6 +6,7 @@
  * …). As in kombu, the URL's keys win over `broker_use_ssl`, and an empty `broker_use_ssl` means
  * no TLS unless the scheme asks for it.
  */
+import { strtobool } from "./strtobool.ts";
 
 /** Python's `ssl.CERT_*`: whether the server's certificate is verified. */
 export type CertReqs = "required" | "optional" | "none";
@@ -118,8 +119,7 @@ function path(value: unknown, key: string): string | undefined {
 function flag(value: unknown, key: string): boolean {
   if (value === undefined || value === null) return true;
   if (typeof value === "boolean") return value;
-  const text = String(value).trim().toLowerCase();
-  if (["true", "1", "yes", "on"].includes(text)) return true;
-  if (["false", "0", "no", "off"].includes(text)) return false;
+  const parsed = strtobool(String(value));
+  if (parsed !== undefined) return parsed;
   throw new Error(`TLS option '${key}' must be true or false, got '${value}'`);
 }
