@@ -140,43 +140,50 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
       return name === "columns" && values && values.length > 1 ? values.join(",") : values?.[0];
     }, defaults);
 
-  /** A page handler whose failures render as error pages. */
-  const page = (handler: Handler): Handler => async (c) => {
+  /** Renders a page; its failures render as error pages. */
+  const showPage = async (c: Context, render: () => Response | Promise<Response>) => {
     try {
-      return await handler(c);
+      return await render();
     } catch (error) {
       return errorPage(c, deps, error);
     }
   };
+  /** A page handler whose failures render as error pages. */
+  const page = (handler: Handler): Handler => (c) => showPage(c, () => handler(c));
 
   /**
-   * An action handler: refuses forged or unauthorised requests before reading anything else,
-   * then answers the browser code with the message as text, or a plain form with a redirect.
-   * With `go`, the browser code is told to go to `back` too (the task "run again" created).
+   * Runs an action: refuses unauthorised requests before reading anything else, then reads the
+   * form with `schema` and refuses a forged one, then answers the browser code with the message
+   * as text, or a plain form with a redirect. With `go`, the browser code is told to go to `back`
+   * too (the task "run again" created).
    */
-  const action =
-    (run: (c: Context) => Promise<{ message: string; back: string; go?: boolean }>): Handler =>
-    async (c) => {
-      const fetched = c.req.header("X-Stalk-Fetch") === "1";
-      try {
-        const ctx = pageContext(c, deps);
-        if (!ctx.canAct) {
-          if (options.readOnly) deps.control.guardWrite();
-          throw new StalkError("forbidden", ctx.noActionReason ?? "Actions are disabled");
-        }
-        const { message, back, go } = await run(c);
-        if (fetched) {
-          const headers = go ? { ...PAGE_HEADERS, "X-Stalk-Location": back } : PAGE_HEADERS;
-          return c.text(message, 200, headers);
-        }
-        return c.redirect(back, 303);
-      } catch (error) {
-        if (!fetched) return errorPage(c, deps, error);
-        const status = error instanceof StalkError ? error.status : 500;
-        const message = error instanceof StalkError ? error.message : "Internal server error";
-        return c.text(message, status as 400, PAGE_HEADERS);
+  const act = async <S extends v.GenericSchema<unknown, { csrf?: string }>>(
+    c: Context,
+    schema: S,
+    run: (form: v.InferOutput<S>) => Promise<{ message: string; back: string; go?: boolean }>,
+  ) => {
+    const fetched = c.req.header("X-Stalk-Fetch") === "1";
+    try {
+      const ctx = pageContext(c, deps);
+      if (!ctx.canAct) {
+        if (options.readOnly) deps.control.guardWrite();
+        throw new StalkError("forbidden", ctx.noActionReason ?? "Actions are disabled");
       }
-    };
+      const form = await readForm(c, schema);
+      checkForgery(c, form.csrf, options.secret);
+      const { message, back, go } = await run(form);
+      if (fetched) {
+        const headers = go ? { ...PAGE_HEADERS, "X-Stalk-Location": back } : PAGE_HEADERS;
+        return c.text(message, 200, headers);
+      }
+      return c.redirect(back, 303);
+    } catch (error) {
+      if (!fetched) return errorPage(c, deps, error);
+      const status = error instanceof StalkError ? error.status : 500;
+      const message = error instanceof StalkError ? error.message : "Internal server error";
+      return c.text(message, status as 400, PAGE_HEADERS);
+    }
+  };
 
   const workersPage = page((c) => {
     const ctx = pageContext(c, deps);
@@ -234,57 +241,59 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
 
   app.get(
     "/task/:id{.+}",
-    page((c) => {
-      const data = taskData(c.req.param("id") ?? "");
-      const ctx = pageContext(c, deps);
-      const stream = deps.live
-        ? ctx.paths.to(`/stream/task/${encodeURIComponent(data.task.uuid)}`)
-        : undefined;
-      return html(c, <TaskPageView data={data} ctx={ctx} stream={stream} />);
-    }),
+    (c) =>
+      showPage(c, () => {
+        const data = taskData(c.req.param("id"));
+        const ctx = pageContext(c, deps);
+        const stream = deps.live
+          ? ctx.paths.to(`/stream/task/${encodeURIComponent(data.task.uuid)}`)
+          : undefined;
+        return html(c, <TaskPageView data={data} ctx={ctx} stream={stream} />);
+      }),
   );
 
   app.post(
     "/task/:id{.+}",
-    action(async (c) => {
-      const id = c.req.param("id") ?? "";
-      const form = await readForm(c, TaskForm);
-      checkForgery(c, form.csrf, options.secret);
-      const data = taskData(id);
-      const paths = pageContext(c, deps).paths;
-      const back = paths.task(id);
-      if (form.action === "rerun") {
-        deps.control.guardWrite();
-        if (!deps.tasks || "reason" in data.rerun) {
-          const reason = "reason" in data.rerun ? data.rerun.reason : "no task publisher";
-          throw new StalkError("bad_request", `Cannot run '${id}' again: ${reason}`);
+    (c) =>
+      act(c, TaskForm, async (form) => {
+        const id = c.req.param("id");
+        const data = taskData(id);
+        const paths = pageContext(c, deps).paths;
+        const back = paths.task(id);
+        if (form.action === "rerun") {
+          deps.control.guardWrite();
+          if (!deps.tasks || "reason" in data.rerun) {
+            const reason = "reason" in data.rerun ? data.rerun.reason : "no task publisher";
+            throw new StalkError("bad_request", `Cannot run '${id}' again: ${reason}`);
+          }
+          const { name, args, kwargs, queue } = data.rerun.rerun;
+          const sent = await deps.tasks.send(name, { args, kwargs, options: { queue } }, {
+            checkRegistered: false,
+          });
+          // Its page exists once its task-sent event is back: wait briefly so the browser lands on it.
+          await until(() => state.task(sent.taskId) !== undefined, 3000);
+          return {
+            message: `Sent '${name}' again as '${sent.taskId}'`,
+            back: paths.task(sent.taskId),
+            go: true,
+          };
         }
-        const { name, args, kwargs, queue } = data.rerun.rerun;
-        const sent = await deps.tasks.send(name, { args, kwargs, options: { queue } }, {
-          checkRegistered: false,
-        });
-        // Its page exists once its task-sent event is back: wait briefly so the browser lands on it.
-        await until(() => state.task(sent.taskId) !== undefined, 3000);
+        if (form.action === "abort") {
+          if (!deps.tasks) {
+            throw new StalkError("not_implemented", "Aborting needs a result backend");
+          }
+          deps.control.guardWrite();
+          await deps.tasks.abort(id);
+          return { message: `Aborted '${id}'`, back };
+        }
+        const terminate = form.action === "terminate";
+        const signal = form.signal ?? "SIGTERM";
+        const result = await deps.control.revoke(id, terminate, signal);
         return {
-          message: `Sent '${name}' again as '${sent.taskId}'`,
-          back: paths.task(sent.taskId),
-          go: true,
+          message: terminate ? `${result.message}, terminating with ${signal}` : result.message,
+          back,
         };
-      }
-      if (form.action === "abort") {
-        if (!deps.tasks) throw new StalkError("not_implemented", "Aborting needs a result backend");
-        deps.control.guardWrite();
-        await deps.tasks.abort(id);
-        return { message: `Aborted '${id}'`, back };
-      }
-      const terminate = form.action === "terminate";
-      const signal = form.signal ?? "SIGTERM";
-      const result = await deps.control.revoke(id, terminate, signal);
-      return {
-        message: terminate ? `${result.message}, terminating with ${signal}` : result.message,
-        back,
-      };
-    }),
+      }),
   );
 
   const workerData = (name: string, tab: string | undefined): WorkerPageData => {
@@ -297,99 +306,103 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
 
   app.get(
     "/worker/:name{.+}",
-    page(async (c) => {
-      const name = c.req.param("name") ?? "";
-      if (c.req.query("refresh")) {
-        workerData(name, undefined);
-        await deps.inspector.refresh(name, { forced: true });
-      }
-      const data = workerData(name, c.req.query("tab"));
-      const ctx = forRole(pageContext(c, deps), c, "admin");
-      const stream = deps.live
-        ? ctx.paths.to(`/stream/worker/${encodeURIComponent(name)}`, { tab: data.tab })
-        : undefined;
-      return html(c, <WorkerPageView data={data} ctx={ctx} stream={stream} />);
-    }),
+    (c) =>
+      showPage(c, async () => {
+        const name = c.req.param("name");
+        if (c.req.query("refresh")) {
+          workerData(name, undefined);
+          await deps.inspector.refresh(name, { forced: true });
+        }
+        const data = workerData(name, c.req.query("tab"));
+        const ctx = forRole(pageContext(c, deps), c, "admin");
+        const stream = deps.live
+          ? ctx.paths.to(`/stream/worker/${encodeURIComponent(name)}`, { tab: data.tab })
+          : undefined;
+        return html(c, <WorkerPageView data={data} ctx={ctx} stream={stream} />);
+      }),
   );
 
   app.post(
     "/worker/:name{.+}",
-    action(async (c) => {
-      const name = c.req.param("name") ?? "";
-      const form = await readForm(c, WorkerForm);
-      checkForgery(c, form.csrf, options.secret);
-      workerData(name, undefined);
-      const back = pageContext(c, deps).paths.worker(name);
-      const control = deps.control;
-      const number = (text: string | undefined, field: string, fallback?: number) => {
-        if ((text ?? "").trim() === "" && fallback !== undefined) return fallback;
-        if (!/^\d+$/.test((text ?? "").trim())) {
-          throw new StalkError(
-            "bad_request",
-            `Invalid '${field}': expected a non-negative integer, got '${text ?? ""}'`,
-          );
+    (c) =>
+      act(c, WorkerForm, async (form) => {
+        const name = c.req.param("name");
+        workerData(name, undefined);
+        const back = pageContext(c, deps).paths.worker(name);
+        const control = deps.control;
+        const number = (text: string | undefined, field: string, fallback?: number) => {
+          if ((text ?? "").trim() === "" && fallback !== undefined) return fallback;
+          if (!/^\d+$/.test((text ?? "").trim())) {
+            throw new StalkError(
+              "bad_request",
+              `Invalid '${field}': expected a non-negative integer, got '${text ?? ""}'`,
+            );
+          }
+          return Number(text);
+        };
+        const seconds = (text: string | undefined, field: string) => {
+          const value = (text ?? "").trim();
+          if (value === "") return undefined;
+          if (!/^\d+(\.\d+)?$/.test(value)) {
+            throw new StalkError(
+              "bad_request",
+              `Invalid '${field}': expected a number of seconds, got '${value}'`,
+            );
+          }
+          return Number(value);
+        };
+        const need = (text: string | undefined, field: string) => {
+          const value = (text ?? "").trim();
+          if (!value) throw new StalkError("bad_request", `Missing '${field}'`);
+          return value;
+        };
+        let result: { message: string };
+        switch (form.action) {
+          case "pool_grow":
+            result = await control.poolGrow(name, number(form.n, "n", 1));
+            break;
+          case "pool_shrink":
+            result = await control.poolShrink(name, number(form.n, "n", 1));
+            break;
+          case "autoscale":
+            result = await control.autoscale(
+              name,
+              number(form.min, "min"),
+              number(form.max, "max"),
+            );
+            break;
+          case "pool_restart":
+            result = await control.poolRestart(name);
+            break;
+          case "add_consumer":
+            result = await control.addConsumer(name, need(form.queue, "queue"));
+            break;
+          case "cancel_consumer":
+            result = await control.cancelConsumer(name, need(form.queue, "queue"));
+            break;
+          case "rate_limit":
+            result = await control.rateLimit(
+              name,
+              need(form.task, "task"),
+              need(form.ratelimit, "ratelimit"),
+            );
+            break;
+          case "time_limit":
+            result = await control.timeLimit(
+              name,
+              need(form.task, "task"),
+              seconds(form.soft, "soft"),
+              seconds(form.hard, "hard"),
+            );
+            break;
+          case "shutdown":
+            result = await control.shutdown(name);
+            break;
         }
-        return Number(text);
-      };
-      const seconds = (text: string | undefined, field: string) => {
-        const value = (text ?? "").trim();
-        if (value === "") return undefined;
-        if (!/^\d+(\.\d+)?$/.test(value)) {
-          throw new StalkError(
-            "bad_request",
-            `Invalid '${field}': expected a number of seconds, got '${value}'`,
-          );
-        }
-        return Number(value);
-      };
-      const need = (text: string | undefined, field: string) => {
-        const value = (text ?? "").trim();
-        if (!value) throw new StalkError("bad_request", `Missing '${field}'`);
-        return value;
-      };
-      let result: { message: string };
-      switch (form.action) {
-        case "pool_grow":
-          result = await control.poolGrow(name, number(form.n, "n", 1));
-          break;
-        case "pool_shrink":
-          result = await control.poolShrink(name, number(form.n, "n", 1));
-          break;
-        case "autoscale":
-          result = await control.autoscale(name, number(form.min, "min"), number(form.max, "max"));
-          break;
-        case "pool_restart":
-          result = await control.poolRestart(name);
-          break;
-        case "add_consumer":
-          result = await control.addConsumer(name, need(form.queue, "queue"));
-          break;
-        case "cancel_consumer":
-          result = await control.cancelConsumer(name, need(form.queue, "queue"));
-          break;
-        case "rate_limit":
-          result = await control.rateLimit(
-            name,
-            need(form.task, "task"),
-            need(form.ratelimit, "ratelimit"),
-          );
-          break;
-        case "time_limit":
-          result = await control.timeLimit(
-            name,
-            need(form.task, "task"),
-            seconds(form.soft, "soft"),
-            seconds(form.hard, "hard"),
-          );
-          break;
-        case "shutdown":
-          result = await control.shutdown(name);
-          break;
-      }
-      // The cache shows the change (queues, pool) once the worker is asked again.
-      if (form.action !== "shutdown") void deps.inspector.refresh(name, { forced: true });
-      return { message: result.message, back };
-    }),
+        // The cache shows the change (queues, pool) once the worker is asked again.
+        if (form.action !== "shutdown") void deps.inspector.refresh(name, { forced: true });
+        return { message: result.message, back };
+      }),
   );
 
   app.get(
@@ -405,7 +418,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     }),
   );
 
-  app.get("/static/:name", (c) => serveAsset(c, c.req.param("name") ?? ""));
+  app.get("/static/:name", (c) => serveAsset(c, c.req.param("name")));
 
   const live = deps.live;
   if (!live) return;
@@ -452,7 +465,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
   });
 
   app.get("/stream/task/:id{.+}", (c) => {
-    const id = c.req.param("id") ?? "";
+    const id = c.req.param("id");
     return sse(c, {
       key: `task\n${id}\n${who(c)}`,
       task: id,
@@ -464,7 +477,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
   });
 
   app.get("/stream/worker/:name{.+}", (c) => {
-    const name = c.req.param("name") ?? "";
+    const name = c.req.param("name");
     const tab = c.req.query("tab");
     return sse(c, {
       key: `worker\n${name}\n${tab}\n${who(c)}`,
