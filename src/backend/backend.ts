@@ -1,7 +1,8 @@
 /**
  * The result backend seen from Stalk: one interface, one implementation per kind (`redis.ts`,
- * `rpc.ts`, `memcached.ts`, `database.ts`). Routes and services use only this; besides the Redis transport in src/broker, only
- * `redis_client.ts` here imports a Redis client.
+ * `rpc.ts`, `memcached.ts`, `database.ts`). Routes and services use only this. The network
+ * clients sit behind ports: `redis_client.ts` (over `createRedisClient`, the one Redis client
+ * factory, in `src/broker/redis_connection.ts`) and `memcached_client.ts`.
  */
 import type { TaskOutcome } from "../celery/task_result.ts";
 import { StalkError } from "../errors.ts";

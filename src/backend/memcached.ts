@@ -6,15 +6,13 @@
  */
 import { inflateSync } from "node:zlib";
 import { decodeResultBytes, type TaskOutcome } from "../celery/task_result.ts";
-import { pythonJsonDumps } from "../celery/python_repr.ts";
+import { abortedDocument, RESULT_EXPIRES } from "../celery/aborted_result.ts";
 import { describeError } from "../log.ts";
 import { backendUnavailable, type ResultBackend, type ResultWatch } from "./backend.ts";
 import { type BatchRead, PolledResults, type PolledResultsOptions } from "./_poll.ts";
 import { type MemcachedConnection, type MemcachedItem, validKey } from "./memcached_client.ts";
 import { TASK_KEY_PREFIX } from "./redis.ts";
 
-/** Celery's `result_expires` default, the lifetime of the ABORTED document Stalk writes. */
-const RESULT_EXPIRES = 86_400;
 /** pylibmc's and python-memcached's flag for a zlib-compressed value. */
 const FLAG_ZLIB = 1 << 3;
 
@@ -46,14 +44,7 @@ export class MemcachedBackend implements ResultBackend {
   async abort(taskId: string): Promise<void> {
     const key = TASK_KEY_PREFIX + taskId;
     if (!validKey(key)) return; // No such key can exist, and none can be written.
-    const document = new TextEncoder().encode(pythonJsonDumps({
-      status: "ABORTED",
-      result: null,
-      traceback: null,
-      children: null,
-      date_done: null,
-      task_id: taskId,
-    }));
+    const document = new TextEncoder().encode(abortedDocument(taskId));
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         const holders = await this.#find(key);

@@ -5,7 +5,7 @@
  * a ready state on the channel; after a reconnect, GET every watched key again.
  */
 import { decodeResult, pendingOutcome, type TaskOutcome } from "../celery/task_result.ts";
-import { pythonJsonDumps } from "../celery/python_repr.ts";
+import { abortedDocument, RESULT_EXPIRES } from "../celery/aborted_result.ts";
 import { StalkError } from "../errors.ts";
 import { describeError, log } from "../log.ts";
 import { backendUnavailable, type ResultBackend, type ResultWatch } from "./backend.ts";
@@ -19,9 +19,6 @@ interface Subscription {
 
 /** `celery-task-meta-`: the key and channel prefix of task results. */
 export const TASK_KEY_PREFIX = "celery-task-meta-";
-
-/** Celery's `result_expires` default, used for the ABORTED document Stalk writes. */
-const RESULT_EXPIRES = 86_400;
 
 /** Results read from (and aborts written to) a Redis result backend. */
 export class RedisBackend implements ResultBackend {
@@ -75,19 +72,11 @@ export class RedisBackend implements ResultBackend {
     const current = await this.get(taskId);
     // Celery's write guard (`_store_result`): a task that succeeded keeps its result.
     if (current.state === "SUCCESS") return;
-    const meta = {
-      status: "ABORTED",
-      result: null,
-      traceback: null,
-      children: null,
-      date_done: null,
-      task_id: taskId,
-    };
     try {
       await this.#redis.setexAndPublish(
         TASK_KEY_PREFIX + taskId,
         RESULT_EXPIRES,
-        pythonJsonDumps(meta),
+        abortedDocument(taskId),
       );
     } catch (error) {
       throw backendUnavailable(describeError(error), error);
