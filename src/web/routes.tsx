@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { App, Pages } from "../http/deps.ts";
+import { optionalCount, optionalSeconds } from "../http/params.ts";
 import * as v from "valibot";
 import { StalkError } from "../errors.ts";
 import { serveAsset } from "./assets.ts";
@@ -97,14 +98,15 @@ const WorkerForm = v.object({
     ],
     "expected a worker action such as pool_grow",
   ),
-  n: text,
-  min: text,
-  max: text,
+  // Numbers as the API reads them (`src/http/params.ts`).
+  n: optionalCount,
+  min: optionalCount,
+  max: optionalCount,
   queue: text,
   task: text,
   ratelimit: text,
-  soft: text,
-  hard: text,
+  soft: optionalSeconds,
+  hard: optionalSeconds,
 });
 
 /** Reads a form body through `schema`; a bad field is a 400 naming it. */
@@ -330,45 +332,26 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
         workerData(name, undefined);
         const back = pageContext(c, deps).paths.worker(name);
         const control = deps.control;
-        const number = (text: string | undefined, field: string, fallback?: number) => {
-          if ((text ?? "").trim() === "" && fallback !== undefined) return fallback;
-          if (!/^\d+$/.test((text ?? "").trim())) {
-            throw new StalkError(
-              "bad_request",
-              `Invalid '${field}': expected a non-negative integer, got '${text ?? ""}'`,
-            );
+        const need = <T,>(value: T | undefined, field: string): T => {
+          const given = typeof value === "string" ? value.trim() : value;
+          if (given === undefined || given === "") {
+            throw new StalkError("bad_request", `Missing '${field}'`);
           }
-          return Number(text);
-        };
-        const seconds = (text: string | undefined, field: string) => {
-          const value = (text ?? "").trim();
-          if (value === "") return undefined;
-          if (!/^\d+(\.\d+)?$/.test(value)) {
-            throw new StalkError(
-              "bad_request",
-              `Invalid '${field}': expected a number of seconds, got '${value}'`,
-            );
-          }
-          return Number(value);
-        };
-        const need = (text: string | undefined, field: string) => {
-          const value = (text ?? "").trim();
-          if (!value) throw new StalkError("bad_request", `Missing '${field}'`);
-          return value;
+          return given as T;
         };
         let result: { message: string };
         switch (form.action) {
           case "pool_grow":
-            result = await control.poolGrow(name, number(form.n, "n", 1));
+            result = await control.poolGrow(name, form.n ?? 1);
             break;
           case "pool_shrink":
-            result = await control.poolShrink(name, number(form.n, "n", 1));
+            result = await control.poolShrink(name, form.n ?? 1);
             break;
           case "autoscale":
             result = await control.autoscale(
               name,
-              number(form.min, "min"),
-              number(form.max, "max"),
+              need(form.min, "min"),
+              need(form.max, "max"),
             );
             break;
           case "pool_restart":
@@ -391,8 +374,8 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
             result = await control.timeLimit(
               name,
               need(form.task, "task"),
-              seconds(form.soft, "soft"),
-              seconds(form.hard, "hard"),
+              form.soft,
+              form.hard,
             );
             break;
           case "shutdown":
