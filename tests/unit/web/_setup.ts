@@ -94,24 +94,31 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
     calls.push({ method, args });
     return Promise.resolve({ message: `${method} done` });
   };
-  const control = {
+  const control: WorkerActions = {
     guardWrite: () => {
       if (options.readOnly) throw new StalkError("forbidden", "Read only mode is enabled");
     },
     revoke: record("revoke"),
     poolGrow: record("poolGrow"),
+    poolShrink: record("poolShrink"),
+    autoscale: record("autoscale"),
+    poolRestart: record("poolRestart"),
     addConsumer: record("addConsumer"),
-  } as unknown as WorkerActions;
+    cancelConsumer: record("cancelConsumer"),
+    rateLimit: record("rateLimit"),
+    timeLimit: record("timeLimit"),
+    shutdown: record("shutdown"),
+  };
   // Sends are recorded, and come back as a task-sent event, as Stalk's own do.
   let sent = 0;
-  const tasks = {
-    send: (name: string, request: unknown) => {
+  const tasks: WebTaskService = {
+    send: (name, request) => {
       calls.push({ method: "send", args: [name, request] });
       const uuid = `sent-${++sent}`;
       apply({ ...event("task-sent", uuid, { name }), hostname: "gen1@stalk" });
       return Promise.resolve({ taskId: uuid, state: "PENDING" });
     },
-    abort: record("abort"),
+    abort: async (taskId) => void await record("abort")(taskId),
     requireBackend: () => {
       throw new StalkError("unavailable", "No result backend configured");
     },
@@ -145,7 +152,7 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
       counts,
       inspector: base.inspector,
       control,
-      tasks: tasks as unknown as WebTaskService,
+      tasks,
       queueLengths: () => Promise.resolve([{ name: "celery", messages: 3, consumers: 1 }]),
       health: () => ({ connected: true, since: 0 }),
       now: () => NOW,
