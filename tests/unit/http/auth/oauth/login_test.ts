@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createApp } from "../../../../src/http/app.ts";
-import { createAuthPolicy } from "../../../../src/http/auth/policy.ts";
-import { StalkError } from "../../../../src/errors.ts";
-import { OAuthLogin } from "../../../../src/http/auth/oauth/login.ts";
-import { loginFailed } from "../../../../src/http/auth/oauth/oidc_client.ts";
-import { LoginThrottle } from "../../../../src/http/auth/throttle.ts";
-import { CookieSigner } from "../../../../src/http/auth/session.ts";
-import { State } from "../../../../src/state/state.ts";
-import { appDeps } from "../_deps.ts";
+import { createApp } from "../../../../../src/http/app.ts";
+import { createAuthPolicy } from "../../../../../src/http/auth/policy.ts";
+import { StalkError } from "../../../../../src/errors.ts";
+import { OAuthLogin } from "../../../../../src/http/auth/oauth/login.ts";
+import { loginFailed } from "../../../../../src/http/auth/oauth/oidc_client.ts";
+import { LoginThrottle } from "../../../../../src/http/auth/throttle.ts";
+import { CookieSigner } from "../../../../../src/http/auth/session.ts";
+import { State } from "../../../../../src/state/state.ts";
+import { appDeps } from "../../_deps.ts";
 
 /** An app with an OAuth login whose provider only ever sees the start of the flow. */
 function app(xheaders: boolean) {

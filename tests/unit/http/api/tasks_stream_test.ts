@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { streamTasksJson, tasksToJson } from "../../../src/http/api/tasks.ts";
-import { createApp } from "../../../src/http/app.ts";
-import { State } from "../../../src/state/state.ts";
-import type { TaskJson } from "../../../src/state/types.ts";
-import { appDeps } from "./_deps.ts";
+import { streamTasksJson, tasksToJson } from "../../../../src/http/api/tasks.ts";
+import { createApp } from "../../../../src/http/app.ts";
+import { State } from "../../../../src/state/state.ts";
+import type { TaskJson } from "../../../../src/state/types.ts";
+import { appDeps } from "../_deps.ts";
 
 function stateWith(count: number): State {
   const state = new State({ maxTasks: count, maxWorkers: 10, now: () => 1 });

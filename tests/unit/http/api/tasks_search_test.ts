@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createApp } from "../../../src/http/app.ts";
-import { State } from "../../../src/state/state.ts";
-import { appDeps } from "./_deps.ts";
+import { createApp } from "../../../../src/http/app.ts";
+import { State } from "../../../../src/state/state.ts";
+import { appDeps } from "../_deps.ts";
 
 const NOW = 1_700_000_040;
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadConfig } from "../../../../src/config.ts";
-import { oauthLoginFor } from "../../../../src/http/auth/oauth/from_config.ts";
+import { loadConfig } from "../../../../../src/config.ts";
+import { oauthLoginFor } from "../../../../../src/http/auth/oauth/from_config.ts";
 
 const FULL = [
   "--auth=.*@example.com",
