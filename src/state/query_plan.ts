@@ -74,23 +74,26 @@ export function planQuery(store: TaskStore, query: TaskQuery): QueryPlan | null 
     size = length;
     chosen = filter;
   }
+  let exact = false;
   for (const narrowing of search?.narrowings ?? []) {
     if (narrowing.size >= size) continue;
-    ({ lists, key, size } = narrowing);
+    ({ lists, key, size, exact } = narrowing);
     chosen = undefined;
   }
   const checks = filters.filter((f) => f !== chosen);
   const ranged = query.receivedStart !== undefined || query.receivedEnd !== undefined;
   const test = search?.test;
-  const matches = matcher(checks, ranged, query, cols.received, test);
-  const matchesAll = checks.length < filters.length
+  // On a list that holds exactly the search's matches, only the other filters are checked.
+  const listTest = exact ? undefined : test;
+  const matches = matcher(checks, ranged, query, cols.received, listTest);
+  const matchesAll = checks.length < filters.length || exact
     ? matcher(filters, ranged, query, cols.received, test)
     : matches;
   return {
     lists,
     key,
     size,
-    filtered: checks.length > 0 || ranged || test !== undefined,
+    filtered: checks.length > 0 || ranged || listTest !== undefined,
     matches,
     matchesAll,
     filteredAll: filters.length > 0 || ranged || test !== undefined,

@@ -25,6 +25,8 @@ export interface Narrowing {
   lists: SlotLists;
   key: number;
   size: number;
+  /** The list holds exactly the matches (the search is that one term): no slot needs a test. */
+  exact: boolean;
 }
 
 /** What the planner needs of a search. */
@@ -61,11 +63,13 @@ export function bindSearch(store: TaskStore, search: CompiledSearch): BoundSearc
   };
   const narrowings: Narrowing[] = [];
   let never = false;
+  const exact = node.kind !== "and";
   for (const term of node.kind === "and" ? node.children : [node]) {
     const few = binder.few(term);
     if (few !== undefined) {
       if (few.length === 0) never = true;
-      narrowings.push({ lists: new SlotList(few, store.cols.seq), key: 0, size: few.length });
+      const lists = new SlotList(few, store.cols.seq);
+      narrowings.push({ lists, key: 0, size: few.length, exact });
       continue;
     }
     const interned = binder.interned(term);
@@ -74,7 +78,7 @@ export function bindSearch(store: TaskStore, search: CompiledSearch): BoundSearc
     if (hits.length === 0) never = true;
     if (hits.length === 1) {
       const key = hits[0];
-      narrowings.push({ lists: interned.lists, key, size: interned.lists.size(key) });
+      narrowings.push({ lists: interned.lists, key, size: interned.lists.size(key), exact });
     }
   }
   return { test, never, narrowings };

@@ -76,6 +76,11 @@ const views = [
   "?workername=celery%40w3&sort_by=-received",
   "?taskname=tasks.n7&state=SUCCESS",
   "?limit=100&sort_by=state",
+  // The search box (#14): first one builds the folded text, counted in its worst.
+  "?search=zzqx-nowhere",
+  "?search=state%3AFAILURE",
+  "?search=n17%20-state%3ASUCCESS",
+  "?search=uuid%3Atask-99999",
 ];
 for (const view of views) {
   const times: number[] = [];
