@@ -69,11 +69,16 @@ export class OidcClient {
     return this.#server;
   }
 
-  /** A new authorization URL with fresh state, PKCE verifier and nonce. */
-  async start(): Promise<StartedLogin> {
-    const { as } = await this.#discover().catch((error) => {
+  /** The discovered issuer, or a 503 when it cannot be reached (not a refusal of the caller). */
+  #reachable() {
+    return this.#discover().catch((error) => {
       throw new StalkError("unavailable", "Cannot reach the identity provider", { cause: error });
     });
+  }
+
+  /** A new authorization URL with fresh state, PKCE verifier and nonce. */
+  async start(): Promise<StartedLogin> {
+    const { as } = await this.#reachable();
     const state = oauth.generateRandomState();
     const verifier = oauth.generateRandomCodeVerifier();
     const nonce = oauth.generateRandomNonce();
@@ -91,7 +96,8 @@ export class OidcClient {
 
   /** Completes the login the callback `url` answers; throws a 403 on any failure. */
   async finish(url: URL, login: Omit<StartedLogin, "url">): Promise<LoginResult> {
-    const { as, jwks } = await this.#discover();
+    // Discovery may first run here, when Stalk restarted between the start and the callback.
+    const { as, jwks } = await this.#reachable();
     let params;
     try {
       params = oauth.validateAuthResponse(as, this.#client, url.searchParams, login.state);
