@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { StalkError } from "../../../../src/errors.ts";
-import { OidcClient } from "../../../../src/http/auth/oauth/oidc_client.ts";
+import { StalkError } from "../../../../../src/errors.ts";
+import { OidcClient } from "../../../../../src/http/auth/oauth/oidc_client.ts";
 
 /** A client for an issuer on a loopback port nothing listens on. */
 const unreachable = () =>
