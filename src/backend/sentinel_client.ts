@@ -1,7 +1,8 @@
 /**
  * The result backend's Redis behind Sentinel (Celery's `SentinelBackend`): the master is asked
  * of the sentinels, a plain {@linkcode connectRedis} port talks to it, and the master is asked
- * for again after any failed command and every 10 s. When it has moved, the port is replaced,
+ * for again after any failed command and every 10 s. When it has moved, the port is replaced
+ * (a command that failed on the old one runs once more on the new one),
  * every channel subscription is made again on the new master and the reconnect callbacks run,
  * so waiting requests read their keys again.
  */
@@ -75,12 +76,15 @@ export function connectSentinelRedis(
   const use = async <T>(run: (port: RedisPort) => Promise<T>): Promise<T> => {
     if (!current) await locate();
     if (!current) throw new Error(`no sentinel names a master for '${config.masterName}'`);
+    const tried = current.port;
     try {
-      return await run(current.port);
+      return await run(tried);
     } catch (error) {
-      // A failed command may mean the master moved: look, without waiting for the answer.
-      void locate();
-      throw error;
+      // A failed command may mean the master moved (the old one is gone, or this port was
+      // closed when the move was noticed): look, and if it has moved, run once on the new one.
+      await locate();
+      if (!current || current.port === tried) throw error;
+      return await run(current.port);
     }
   };
 
