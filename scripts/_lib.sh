@@ -142,3 +142,59 @@ ensure_memcached() {
     sleep 0.2
   done
 }
+
+# ensure_postgresql: PostgreSQL answering on 127.0.0.1:5432 with trust auth for local TCP and a
+# database `test`; installed, started (without systemd) and configured when needed.
+ensure_postgresql() {
+  ensure_apt_packages postgresql
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  [[ -n $version ]] || die "PostgreSQL is installed but has no cluster in /etc/postgresql"
+  if ! port_open 5432; then
+    log "Starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    local deadline=$((SECONDS + 60))
+    until port_open 5432; do
+      ((SECONDS < deadline)) || die "PostgreSQL did not start within 60 s"
+      sleep 0.5
+    done
+  fi
+  if ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+    # A fresh cluster asks for passwords over TCP; the tests connect as postgres without one.
+    log "PostgreSQL: trusting local TCP connections (tests only)"
+    local hba=/etc/postgresql/$version/main/pg_hba.conf
+    sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    sleep 1
+  fi
+  psql -h 127.0.0.1 -U postgres -d postgres -Atqc \
+    "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 ||
+    psql -h 127.0.0.1 -U postgres -d postgres -qc 'CREATE DATABASE test' ||
+    die "Cannot reach PostgreSQL on 127.0.0.1:5432 as postgres"
+}
+
+# ensure_mariadb: MariaDB answering on 127.0.0.1:3306 to root without a password, with a
+# database `test`; installed and started when needed.
+ensure_mariadb() {
+  ensure_apt_packages mariadb-server
+  if ! port_open 3306; then
+    log "Starting MariaDB"
+    mkdir -p /run/mysqld
+    chown mysql:mysql /run/mysqld
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+    local deadline=$((SECONDS + 60))
+    until port_open 3306; do
+      ((SECONDS < deadline)) || die "MariaDB did not start within 60 s"
+      sleep 0.5
+    done
+  fi
+  if ! mariadb -h 127.0.0.1 -u root -e 'SELECT 1' >/dev/null 2>&1; then
+    # A fresh install lets root in over the Unix socket only; the tests connect over TCP.
+    log "MariaDB: letting root in over local TCP without a password (tests only)"
+    mariadb -u root -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
+      GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;" ||
+      die "Cannot let root into MariaDB over 127.0.0.1"
+  fi
+  mariadb -h 127.0.0.1 -u root -e 'CREATE DATABASE IF NOT EXISTS test' ||
+    die "Cannot reach MariaDB on 127.0.0.1:3306 as root"
+}

@@ -383,7 +383,7 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   },
   result_backend: {
     help:
-      "Result backend URL (redis://, rediss://, sentinel://, rpc://, cache+memcached://) for the apply, result and abort routes",
+      "Result backend URL (redis://, rediss://, sentinel://, rpc://, cache+memcached://, db+postgresql://, db+mysql://, db+sqlite:///, django-db+<database>://) for the apply, result and abort routes",
     env: ["CELERY_RESULT_BACKEND"],
   },
   apply_timeout: { default: "60", help: "Seconds POST /api/task/apply waits for a result" },

@@ -142,3 +142,47 @@ function withHttpScheme(request: Request): Request {
   if (!request.url.startsWith("http+unix:")) return request;
   return new Request(`http:${request.url.slice("http+unix:".length)}`, request);
 }
+
+/** A SQLite database file opened through the runtime's own driver. */
+export interface SqliteDatabase {
+  /** Rows of a query with `?` placeholders. */
+  all(sql: string, params: unknown[]): Record<string, unknown>[];
+  /** Runs a statement; returns how many rows it changed. */
+  run(sql: string, params: unknown[]): number;
+  close(): void;
+}
+
+interface SqliteStatement {
+  all(...params: unknown[]): Record<string, unknown>[];
+  run(...params: unknown[]): { changes: number | bigint };
+}
+
+/**
+ * Opens `file` (which must exist) with `node:sqlite` under Deno or `bun:sqlite` under Bun, both
+ * built in, so the single binary needs no native module. Waits up to `busyMs` for a worker's
+ * write lock.
+ */
+export async function openSqlite(file: string, busyMs = 5_000): Promise<SqliteDatabase> {
+  // Specifiers in variables: each runtime's bundler and checker must not resolve the other's.
+  if (globals.Bun) {
+    const specifier = "bun:sqlite";
+    const { Database } = await import(specifier);
+    const db = new Database(file, { create: false, readwrite: true });
+    db.run(`PRAGMA busy_timeout = ${busyMs}`);
+    const prepare = (sql: string) => db.query(sql) as SqliteStatement;
+    return sqliteOver(prepare, () => db.close());
+  }
+  const specifier = "node:sqlite";
+  const { DatabaseSync } = await import(specifier);
+  const db = new DatabaseSync(file);
+  db.exec(`PRAGMA busy_timeout = ${busyMs}`);
+  return sqliteOver((sql) => db.prepare(sql) as SqliteStatement, () => db.close());
+}
+
+function sqliteOver(prepare: (sql: string) => SqliteStatement, close: () => void): SqliteDatabase {
+  return {
+    all: (sql, params) => prepare(sql).all(...params),
+    run: (sql, params) => Number(prepare(sql).run(...params).changes),
+    close,
+  };
+}

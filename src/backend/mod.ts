@@ -9,6 +9,8 @@ import { RpcBackend } from "./rpc.ts";
 import { connectSentinelRedis } from "./sentinel_client.ts";
 import { MemcachedBackend } from "./memcached.ts";
 import { MemcachedConnection } from "./memcached_client.ts";
+import { DatabaseBackend } from "./database.ts";
+import { connectSql } from "./sql_client.ts";
 
 export type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
 
@@ -26,6 +28,9 @@ export function createResultBackend(
   if (!url) return undefined;
   const parsed = parseBackendUrl(url);
   if (parsed.kind === "rpc") return new RpcBackend(transport);
+  if (parsed.kind === "database") {
+    return new DatabaseBackend(connectSql(parsed), { tables: parsed.tables });
+  }
   if (parsed.kind === "memcached") {
     return new MemcachedBackend(parsed.servers.map((server) => new MemcachedConnection(server)));
   }

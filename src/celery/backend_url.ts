@@ -44,14 +44,41 @@ export interface MemcachedBackendUrl {
   servers: { host: string; port: number }[];
 }
 
+/** The SQL servers (and SQLite) Stalk reads results from. */
+export type SqlDialect = "postgresql" | "mysql" | "sqlite";
+
+/**
+ * A database result backend: Celery's (`db+postgresql://…`, tables `celery_taskmeta` and
+ * `celery_tasksetmeta`) or django-celery-results' (`django-db+postgresql://…`, Stalk's own form
+ * of Django's `django-db`, table `django_celery_results_taskresult`). The rest is the
+ * SQLAlchemy URL: a driver after the dialect (`+psycopg2`, `+pymysql`) is ignored.
+ */
+export interface DatabaseBackendUrl {
+  kind: "database";
+  tables: "celery" | "django";
+  dialect: SqlDialect;
+  /** Server dialects: where and who. */
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  database: string;
+  /** `sslmode` (PostgreSQL) or `ssl_mode`/`ssl` (MySQL) asks for TLS. */
+  tls: boolean;
+  /** SQLite: the database file, as the URL names it (relative to Stalk's folder). */
+  file: string;
+}
+
 /** A parsed result backend URL. */
 export type BackendUrl =
   | RedisBackendUrl
   | SentinelBackendUrl
   | RpcBackendUrl
-  | MemcachedBackendUrl;
+  | MemcachedBackendUrl
+  | DatabaseBackendUrl;
 
-const SUPPORTED = "redis://, rediss://, sentinel://, rpc:// and cache+memcached://";
+const SUPPORTED =
+  "redis://, rediss://, sentinel://, rpc://, cache+memcached://, db+postgresql://, db+mysql://, db+sqlite:// and django-db+<database>://";
 
 /** Parses a result backend URL; throws an Error whose message says what is wrong. */
 export function parseBackendUrl(text: string): BackendUrl {
@@ -63,6 +90,19 @@ export function parseBackendUrl(text: string): BackendUrl {
   if (scheme === "rpc") return { kind: "rpc" };
   if (scheme === "sentinel") return parseSentinelBackend(text.trim());
   if (scheme.startsWith("cache+")) return parseCacheBackend(scheme.slice(6), match[2]);
+  const database = /^(db|database|django-db)\+([a-z0-9]+)(?:\+[a-z0-9_]+)?$/.exec(scheme);
+  if (database) {
+    return parseDatabaseBackend(
+      database[1] === "django-db" ? "django" : "celery",
+      database[2],
+      match[2],
+    );
+  }
+  if (scheme === "django-db") {
+    throw new Error(
+      "django-db reads Django's DATABASES, which Stalk cannot see: name the database as django-db+postgresql://user@host/db (or +mysql, +sqlite)",
+    );
+  }
   if (scheme !== "redis" && scheme !== "rediss") {
     throw new Error(`unsupported result backend '${scheme}://': Stalk reads ${SUPPORTED}`);
   }
@@ -139,4 +179,59 @@ function parseCacheBackend(client: string, rest: string): MemcachedBackendUrl {
     });
   if (servers.length === 0) throw new Error("cache+memcached:// names no server");
   return { kind: "memcached", servers };
+}
+
+const DIALECTS: Record<string, SqlDialect> = {
+  postgresql: "postgresql",
+  postgres: "postgresql",
+  mysql: "mysql",
+  mariadb: "mysql",
+  sqlite: "sqlite",
+};
+
+/** The SQLAlchemy URL after `db+`: `postgresql://u:p@h:5432/db`, `sqlite:////abs/file.db`. */
+function parseDatabaseBackend(
+  tables: "celery" | "django",
+  dialectName: string,
+  rest: string,
+): DatabaseBackendUrl {
+  const dialect = DIALECTS[dialectName];
+  if (!dialect) {
+    throw new Error(
+      `unsupported database '${dialectName}': Stalk reads postgresql, mysql (MariaDB) and sqlite`,
+    );
+  }
+  const base = { kind: "database" as const, tables, dialect };
+  if (dialect === "sqlite") {
+    // SQLAlchemy: sqlite:///relative.db and sqlite:////absolute.db; sqlite:// is in memory.
+    const file = decodeURIComponent(rest.replace(/^\//, "").replace(/\?.*$/, ""));
+    if (file === "" || file === ":memory:") {
+      throw new Error(
+        "an in-memory SQLite database lives inside each worker, where Stalk cannot read it",
+      );
+    }
+    return { ...base, host: "", port: 0, database: "", tls: false, file };
+  }
+  let url: URL;
+  try {
+    url = new URL(`http://${rest}`);
+  } catch {
+    throw new Error("cannot parse the database URL (expected user:password@host:port/database)");
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  if (database === "") throw new Error("the database URL names no database (…/database)");
+  const query = url.searchParams;
+  const sslmode = (query.get("sslmode") ?? query.get("ssl_mode") ?? "").toLowerCase();
+  const tls = ["require", "required", "verify-ca", "verify-full", "verify_ca", "verify_identity"]
+    .includes(sslmode) || query.has("ssl") || query.has("ssl_ca");
+  return {
+    ...base,
+    host: decodeURIComponent(url.hostname) || "localhost",
+    port: url.port ? Number(url.port) : dialect === "postgresql" ? 5432 : 3306,
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    database,
+    tls,
+    file: "",
+  };
 }

@@ -129,6 +129,10 @@ function untag(type: unknown, value: unknown): unknown {
  * `JSON.parse`, falling back to reading Python's `NaN`, `Infinity` and `-Infinity` (which
  * `json.dumps` writes by default) as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`.
  */
+export function parseResultJson(text: string): unknown {
+  return parseLenient(text);
+}
+
 function parseLenient(text: string): unknown {
   try {
     return JSON.parse(text);

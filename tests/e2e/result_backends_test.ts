@@ -1,5 +1,5 @@
 // The result, apply and abort routes over the result backends Celery teams run besides Redis:
-// memcached, and (later in this file) SQL databases. One contract per store: real workers write
+// memcached, and Celery's SQLAlchemy database backend on PostgreSQL, MariaDB and SQLite. One contract per store: real workers write
 // with the same backend URL, Stalk reads, on the broker this run uses.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +14,15 @@ import {
   waitForTaskState,
   type Worker,
 } from "./_harness/mod.ts";
-import { memcachedStore, type ResultStore } from "./_harness/result_stores.ts";
+import {
+  djangoMigrate,
+  djangoWorkerEnv,
+  mariadbStore,
+  memcachedStore,
+  postgresStore,
+  type ResultStore,
+  sqliteStore,
+} from "./_harness/result_stores.ts";
 
 interface TaskReply {
   "task-id": string;
@@ -25,12 +33,12 @@ interface TaskReply {
 }
 
 interface Contract {
-  /** Makes the store (a database of its own, a file). */
+  /** Makes the store (a database of its own, a file); its URL is the one Stalk gets. */
   store: () => ResultStore | Promise<ResultStore>;
   /** On top of CELERY_RESULT_BACKEND for the worker (result_extended, the serializer). */
   workerEnv?: Record<string, string>;
-  /** The URL Stalk gets, when it is not the worker's. */
-  stalkUrl?: (store: ResultStore) => string;
+  /** A Django app's workers: `django-db` and the app's settings instead of the URL. */
+  django?: boolean;
 }
 
 const CONTRACTS: Record<string, Contract> = {
@@ -39,6 +47,26 @@ const CONTRACTS: Record<string, Contract> = {
     store: memcachedStore,
     workerEnv: { STALK_E2E_RESULT_SERIALIZER: "pickle" },
   },
+  "PostgreSQL (db+postgresql)": { store: () => postgresStore() },
+  "PostgreSQL, extended results": {
+    store: () => postgresStore("db+postgresql+psycopg2"),
+    workerEnv: { STALK_E2E_RESULT_EXTENDED: "1" },
+  },
+  "MariaDB (db+mysql)": { store: () => mariadbStore() },
+  "SQLite (db+sqlite)": {
+    store: () => sqliteStore(),
+    workerEnv: { STALK_E2E_RESULT_EXTENDED: "1" },
+  },
+  "django-celery-results on PostgreSQL": {
+    store: () => postgresStore("django-db+postgresql"),
+    django: true,
+    workerEnv: { STALK_E2E_RESULT_EXTENDED: "1" },
+  },
+  "django-celery-results on MariaDB": {
+    store: () => mariadbStore("django-db+mysql"),
+    django: true,
+  },
+  "django-celery-results on SQLite": { store: () => sqliteStore("django-db+sqlite"), django: true },
 };
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
@@ -55,18 +83,21 @@ for (const [title, contract] of Object.entries(CONTRACTS)) {
         headers: JSON_HEADERS,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
+    /** The Python client sends only; a Django app's backend would need Django set up in it. */
+    const clientBackend = () => contract.django ? undefined : store.url;
     const result = (id: string, timeout?: number) =>
       api<TaskReply>(stalk.url, `/api/task/result/${id}${timeout ? `?timeout=${timeout}` : ""}`);
 
     before(async () => {
       [broker, store] = await Promise.all([brokerFixture(), contract.store()]);
-      const env = { CELERY_RESULT_BACKEND: store.url, ...contract.workerEnv };
+      if (contract.django) await djangoMigrate(store);
+      const env = {
+        ...(contract.django ? djangoWorkerEnv(store) : { CELERY_RESULT_BACKEND: store.url }),
+        ...contract.workerEnv,
+      };
       [worker, stalk] = await Promise.all([
         startWorker({ brokerUrl: broker.brokerUrl, name: "results", concurrency: 2, env }),
-        startStalk({
-          brokerUrl: broker.brokerUrl,
-          args: [`--result_backend=${contract.stalkUrl?.(store) ?? store.url}`],
-        }),
+        startStalk({ brokerUrl: broker.brokerUrl, args: [`--result_backend=${store.url}`] }),
       ]);
     });
 
@@ -78,7 +109,7 @@ for (const [title, contract] of Object.entries(CONTRACTS)) {
     test("result reads, and waits for, the result of a task a Python client sent", async () => {
       const sent = await celeryClient({
         broker: broker.brokerUrl,
-        backend: store.url,
+        backend: clientBackend(),
         send: [{ name: "tasks.echo", args: [1, "two"], kwargs: { k: [true, null] } }],
       });
       const [id] = sent.ids;
@@ -119,6 +150,11 @@ for (const [title, contract] of Object.entries(CONTRACTS)) {
       assert.equal(response.status, 200, response.text);
       assert.equal(response.json!.state, "FAILURE");
       assert.equal(response.json!.result, "ValueError('boom')");
+      if (contract.django && !contract.workerEnv?.STALK_E2E_RESULT_EXTENDED) {
+        // django-celery-results stores the traceback only with result_extended: none to show.
+        assert.equal(response.json!.traceback, null);
+        return;
+      }
       assert.match(response.json!.traceback ?? "", /Traceback[\s\S]*ValueError: boom/);
     });
 
@@ -141,7 +177,7 @@ for (const [title, contract] of Object.entries(CONTRACTS)) {
     test("fifty waiters on one backend all get their results", async () => {
       const sent = await celeryClient({
         broker: broker.brokerUrl,
-        backend: store.url,
+        backend: clientBackend(),
         send: Array.from({ length: 50 }, (_, i) => ({ name: "tasks.add", args: [i, 1] })),
       });
       const replies = await Promise.all(sent.ids.map((id) => result(id, 30)));

@@ -7,6 +7,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { fixturesDir, python } from "./paths.ts";
 import { undoOnExit } from "./reaper.ts";
 import { tempDir } from "./temp_dir.ts";
 
@@ -106,9 +107,30 @@ const SQLITE_SCRIPT = [
   "print('\\n'.join('|'.join('' if v is None else str(v) for v in r) for r in rows))",
 ].join("\n");
 
-function run(command: string, args: string[]): Promise<string> {
+/** What a Celery worker of a django-celery-results app needs in its environment. */
+export function djangoWorkerEnv(store: ResultStore): Record<string, string> {
+  return {
+    CELERY_RESULT_BACKEND: "django-db",
+    DJANGO_SETTINGS_MODULE: "django_settings",
+    STALK_E2E_DJANGO_DB: store.url,
+  };
+}
+
+/** Creates django-celery-results' tables with its own migrations (`manage.py migrate`). */
+export async function djangoMigrate(store: ResultStore): Promise<void> {
+  await run(python, ["-m", "django", "migrate", "--noinput", "django_celery_results"], {
+    cwd: fixturesDir,
+    env: { ...process.env, ...djangoWorkerEnv(store), PYTHONPATH: fixturesDir },
+  });
+}
+
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(command, args, { timeout: 60_000, ...options }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} failed: ${stderr || error.message}`));
       else resolve(stdout.trim());
     });

@@ -41,10 +41,10 @@ test("rpc:// ignores the rest of the URL", () => {
 });
 
 test("other backends and bad URLs are refused with a reason", () => {
-  assert.throws(
-    () => parseBackendUrl("db+postgresql://h/db"),
-    /unsupported result backend 'db\+postgresql:\/\/'/,
-  );
+  assert.throws(() => parseBackendUrl("db+oracle://h/db"), /unsupported database 'oracle'/);
+  assert.throws(() => parseBackendUrl("db+sqlite://"), /in-memory SQLite/);
+  assert.throws(() => parseBackendUrl("db+postgresql://h"), /names no database/);
+  assert.throws(() => parseBackendUrl("django-db://"), /django-db\+postgresql:\/\//);
   assert.throws(() => parseBackendUrl("amqp://h//"), /unsupported result backend 'amqp:\/\/'/);
   assert.throws(() => parseBackendUrl("cache+memory://"), /inside each worker process/);
   assert.throws(() => parseBackendUrl("cache+redis://h/"), /unsupported cache backend/);
@@ -76,4 +76,36 @@ test("cache+memcached:// lists its servers as Celery splits them, 11211 by defau
     kind: "memcached",
     servers: [{ host: "a", port: 11211 }, { host: "b", port: 11212 }, { host: "::1", port: 11213 }],
   });
+});
+
+test("db+ URLs are SQLAlchemy's: the driver is ignored, ports default per server", () => {
+  assert.deepEqual(
+    parseBackendUrl("db+postgresql+psycopg2://u:p%40ss@db.local/results?sslmode=require"),
+    {
+      kind: "database",
+      tables: "celery",
+      dialect: "postgresql",
+      host: "db.local",
+      port: 5432,
+      user: "u",
+      password: "p@ss",
+      database: "results",
+      tls: true,
+      file: "",
+    },
+  );
+  const mysql = parseBackendUrl("db+mysql+pymysql://root@127.0.0.1:3307/celery");
+  assert.equal(
+    mysql.kind === "database" && `${mysql.dialect}:${mysql.port}:${mysql.tls}`,
+    "mysql:3307:false",
+  );
+  const django = parseBackendUrl("django-db+mariadb://root@h/app");
+  assert.equal(django.kind === "database" && `${django.tables}:${django.dialect}`, "django:mysql");
+});
+
+test("db+sqlite:/// names a file as SQLAlchemy does: three slashes relative, four absolute", () => {
+  const relative = parseBackendUrl("db+sqlite:///results.sqlite3");
+  const absolute = parseBackendUrl("django-db+sqlite:////var/lib/app/db.sqlite3");
+  assert.equal(relative.kind === "database" && relative.file, "results.sqlite3");
+  assert.equal(absolute.kind === "database" && absolute.file, "/var/lib/app/db.sqlite3");
 });

@@ -1,0 +1,36 @@
+// The ABORTED writes per table layout and dialect.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { abortStatements } from "../../../src/backend/_abort_sql.ts";
+
+test("Celery's table: the update keeps SUCCESS; PostgreSQL ids come from task_id_sequence", () => {
+  const pg = abortStatements("celery", "postgresql");
+  assert.match(pg.update, /SET status = 'ABORTED', result = NULL.*AND status <> 'SUCCESS'$/);
+  assert.match(pg.inserts[0], /nextval\('task_id_sequence'\)/);
+  // MySQL auto-increments; MariaDB 10.3+ has the sequence SQLAlchemy made instead.
+  const mysql = abortStatements("celery", "mysql").inserts;
+  assert.doesNotMatch(mysql[0], /NEXTVAL/);
+  assert.match(mysql[1], /NEXTVAL\(task_id_sequence\)/);
+  assert.deepEqual(abortStatements("celery", "sqlite").inserts.length, 1);
+});
+
+test("django-celery-results: a JSON null result with its content type, date_done in UTC", () => {
+  const mysql = abortStatements("django", "mysql");
+  assert.match(mysql.update, /result = 'null', content_type = 'application\/json'/);
+  assert.match(mysql.update, /date_done = UTC_TIMESTAMP\(6\)/);
+  assert.match(
+    abortStatements("django", "sqlite").inserts[0],
+    /CURRENT_TIMESTAMP, CURRENT_TIMESTAMP\)$/,
+  );
+});
+
+test("every statement takes the task id as its only parameter", () => {
+  for (const layout of ["celery", "django"] as const) {
+    for (const dialect of ["postgresql", "mysql", "sqlite"] as const) {
+      const { update, exists, inserts } = abortStatements(layout, dialect);
+      for (const sql of [update, exists, ...inserts]) {
+        assert.equal(sql.split("?").length - 1, 1, sql);
+      }
+    }
+  }
+});
