@@ -158,6 +158,23 @@ for (const [title, contract] of Object.entries(CONTRACTS)) {
       assert.match(response.json!.traceback ?? "", /Traceback[\s\S]*ValueError: boom/);
     });
 
+    test("a datetime result: its text from JSON, a 500 naming it from a pickle", async () => {
+      const response = await post("/api/task/apply/tasks.when");
+      const pickled = contract.workerEnv?.STALK_E2E_RESULT_SERIALIZER === "pickle" ||
+        (store.url.startsWith("db+") && !contract.django);
+      if (pickled) {
+        // Celery's database backend pickles every result (SQLAlchemy's PickleType column).
+        assert.equal(response.status, 500, response.text);
+        assert.match(
+          response.json!.error ?? "",
+          /Cannot read the result of '[\w-]+': the pickle holds a Python object 'datetime\.datetime'/,
+        );
+        return;
+      }
+      assert.equal(response.status, 200, response.text);
+      assert.equal(response.json!.result, "2026-01-02T03:04:05");
+    });
+
     test("apply that outlasts its timeout is a 504 with the task id; the result comes later", async () => {
       const response = await post("/api/task/apply/tasks.sleep?timeout=0.5", { args: [1.5] });
       assert.equal(response.status, 504, response.text);
