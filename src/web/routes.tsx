@@ -17,8 +17,8 @@ import { rerunOf } from "./run_again.ts";
 import { forRole, pageContext } from "./page_context.ts";
 import { checkForgery, PAGE_HEADERS } from "./security.ts";
 import { TaskBody, TaskPageView } from "./task_page.tsx";
-import { prepareView, readTasksPage } from "./tasks_page_data.ts";
-import { FreshNotice, Pager, TaskRows, TasksPageView } from "./tasks_page.tsx";
+import { prepareView, readTasksPage, stateCounts } from "./tasks_page_data.ts";
+import { FreshNotice, Pager, StateChips, TaskRow, TaskRows, TasksPageView } from "./tasks_page.tsx";
 import { isLiveHead, parseTasksView, viewQuery } from "./tasks_view.ts";
 import { workerRows } from "./worker_rows.ts";
 import { Dashboard, WorkersPageView } from "./workers_page.tsx";
@@ -27,6 +27,7 @@ import {
   WorkerBody,
   type WorkerPageData,
   WorkerPageView,
+  WorkerStatus,
   type WorkerTab,
 } from "./worker_page.tsx";
 import { workflowOf } from "./workflow.ts";
@@ -201,10 +202,6 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
       const ctx = pageContext(c, deps);
       const view = readView(c);
       await prepareView(state, view);
-      const stateCounts: Record<string, number> = { ALL: state.taskCount };
-      for (const s of ["RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED"]) {
-        stateCounts[s] = state.countTasks({ offset: 0, descending: false, state: s });
-      }
       const workers = workerRows(deps).map((row) => row.name);
       return html(
         c,
@@ -213,7 +210,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
           view={view}
           page={readTasksPage(state, view)}
           defaults={defaults}
-          stateCounts={stateCounts}
+          stateCounts={stateCounts(state)}
           workers={workers}
           taskNames={state.taskTypes()}
           stream={deps.live
@@ -425,21 +422,38 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     const view = readView(c);
     const since = Number(c.req.query("since") ?? live.received) || 0;
     const headOfList = isLiveHead(view);
+    // Off the head of the list the rows stay put: the ones the page showed are refreshed in place.
+    const shown = headOfList ? [] : readTasksPage(state, view).tasks.map((task) => task.uuid);
     return sse(c, {
       key: `tasks\n${new URL(c.req.url).search}\n${who(c)}`,
       render: () => {
         const ctx = pageContext(c, deps);
+        const chips = (
+          <StateChips view={view} ctx={ctx} defaults={defaults} counts={stateCounts(state)} />
+        );
         if (!headOfList) {
           const href = ctx.paths.to(
             "/tasks",
             viewQuery(view, defaults, { offset: 0, sortBy: "received", descending: true }),
           );
-          return String(<FreshNotice count={live.received - since} href={href} />);
+          const rows = shown.map((uuid) => state.task(uuid)).filter((task) => task !== undefined);
+          return String(
+            <>
+              <FreshNotice count={live.received - since} href={href} />
+              {chips}
+              <table>
+                <tbody>{rows.map((task) => <TaskRow task={task} view={view} ctx={ctx} />)}</tbody>
+              </table>
+            </>,
+          );
         }
         const page = readTasksPage(state, view);
         return String(
           <>
-            <TaskRows page={page} view={view} ctx={ctx} />
+            {chips}
+            <table>
+              <TaskRows page={page} view={view} ctx={ctx} />
+            </table>
             <Pager page={page} view={view} ctx={ctx} defaults={defaults} />
           </>,
         );
@@ -468,7 +482,13 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
       render: () => {
         if (!state.worker(name) && !deps.inspector.get(name)) return "";
         const ctx = forRole(pageContext(c, deps), c, "admin");
-        return String(<WorkerBody data={workerData(name, tab)} ctx={ctx} />);
+        const data = workerData(name, tab);
+        return String(
+          <>
+            <WorkerStatus data={data} ctx={ctx} />
+            <WorkerBody data={data} ctx={ctx} />
+          </>,
+        );
       },
     });
   });

@@ -10,7 +10,7 @@ import { rowsOr, StateBadge, Time } from "./components.tsx";
 import { formatCount, formatDuration } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
-import type { TasksPage } from "./tasks_page_data.ts";
+import { CHIP_STATES, type TasksPage } from "./tasks_page_data.ts";
 import { isLiveHead, PAGE_SIZES, SORTABLE, type TasksView, viewQuery } from "./tasks_view.ts";
 
 const LABELS: Record<TaskColumn, string> = {
@@ -35,17 +35,6 @@ const LABELS: Record<TaskColumn, string> = {
 
 /** Columns hidden at phone width. */
 const WIDE_ONLY = new Set<TaskColumn>(["uuid", "args", "kwargs", "received", "started", "worker"]);
-
-/** State filters offered as chips, Flower's and a few more. */
-const STATE_CHIPS: [string | undefined, string][] = [
-  [undefined, "All"],
-  ["RECEIVED", "Received"],
-  ["STARTED", "Started"],
-  ["SUCCESS", "Succeeded"],
-  ["FAILURE", "Failed"],
-  ["RETRY", "Retried"],
-  ["REVOKED", "Revoked"],
-];
 
 /** One cell of a task row. */
 function Cell({ column, task, ctx }: { column: TaskColumn; task: TaskJson; ctx: PageContext }) {
@@ -137,13 +126,50 @@ export function TaskRows(
           : page.total === 0
           ? "No task matches this view."
           : "No task on this page.",
-        (task) => (
-          <tr data-href={ctx.paths.task(task.uuid)} data-key={task.uuid}>
-            {view.columns.map((column) => <Cell column={column} task={task} ctx={ctx} />)}
-          </tr>
-        ),
+        (task) => <TaskRow task={task} view={view} ctx={ctx} />,
       )}
     </tbody>
+  );
+}
+
+/**
+ * One task's row. Its id lets a live patch refresh it where it stands: views whose rows must
+ * not move (a later page, another sort) get their tasks' new states this way.
+ */
+export function TaskRow(
+  { task, view, ctx }: { task: TaskJson; view: TasksView; ctx: PageContext },
+) {
+  return (
+    <tr id={`task-row-${task.uuid}`} data-href={ctx.paths.task(task.uuid)} data-key={task.uuid}>
+      {view.columns.map((column) => <Cell column={column} task={task} ctx={ctx} />)}
+    </tr>
+  );
+}
+
+/** The state filters with their counts, also a live fragment. */
+export function StateChips(
+  { view, ctx, defaults, counts }: {
+    view: TasksView;
+    ctx: PageContext;
+    defaults: readonly TaskColumn[];
+    counts: Record<string, number>;
+  },
+) {
+  return (
+    <div id="chips" class="chips" role="group" aria-label="Filter by state">
+      {CHIP_STATES.map(([state, label]) => (
+        <a
+          class="chip"
+          href={ctx.paths.to("/tasks", viewQuery(view, defaults, { state, offset: 0 }))}
+          aria-current={view.state?.toUpperCase() === state ? "true" : undefined}
+        >
+          {`${label} `}
+          <span class="muted" data-state={state ?? "ALL"}>
+            {formatCount(state === undefined ? counts.ALL : counts[state] ?? 0)}
+          </span>
+        </a>
+      ))}
+    </div>
   );
 }
 
@@ -251,20 +277,7 @@ export function TasksPageView(props: TasksPageProps) {
           <h1>Tasks</h1>
         </div>
       </div>
-      <div class="chips" role="group" aria-label="Filter by state">
-        {STATE_CHIPS.map(([state, label]) => (
-          <a
-            class="chip"
-            href={here({ state, offset: 0 })}
-            aria-current={view.state?.toUpperCase() === state ? "true" : undefined}
-          >
-            {`${label} `}
-            <span class="muted">
-              {formatCount(state === undefined ? stateCounts.ALL : stateCounts[state] ?? 0)}
-            </span>
-          </a>
-        ))}
-      </div>
+      <StateChips view={view} ctx={ctx} defaults={defaults} counts={stateCounts} />
       <FreshNotice count={0} href={here({ offset: 0, sortBy: "received", descending: true })} />
       <div class="panel">
         <form class="toolbar" method="get" action={paths.to("/tasks")} role="search">

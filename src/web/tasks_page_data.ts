@@ -22,6 +22,26 @@ export async function prepareView(state: WebStateReader, view: TasksView): Promi
   if (!(query instanceof SearchError) && query.search) await state.prepareSearch?.(query.search);
 }
 
+/** The states the tasks page offers as filter chips, with Flower's labels and a few more. */
+export const CHIP_STATES: [string | undefined, string][] = [
+  [undefined, "All"],
+  ["RECEIVED", "Received"],
+  ["STARTED", "Started"],
+  ["SUCCESS", "Succeeded"],
+  ["FAILURE", "Failed"],
+  ["RETRY", "Retried"],
+  ["REVOKED", "Revoked"],
+];
+
+/** How many tasks are held in each chip's state (`ALL` for every task): a list length each. */
+export function stateCounts(state: WebStateReader): Record<string, number> {
+  const counts: Record<string, number> = { ALL: state.taskCount };
+  for (const [name] of CHIP_STATES) {
+    if (name) counts[name] = state.countTasks({ offset: 0, descending: false, state: name });
+  }
+  return counts;
+}
+
 /** Reads the page `view` asks for. */
 export function readTasksPage(state: WebStateReader, view: TasksView): TasksPage {
   const query = filterQuery(view);

@@ -239,8 +239,19 @@ function TasksTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   );
 }
 
+/** The rate limits `registered` entries show (`tasks.add [rate_limit=10/m]`), by task name. */
+function rateLimits(registered: unknown): Map<string, string> {
+  const rates = new Map<string, string>();
+  for (const entry of Array.isArray(registered) ? registered : []) {
+    const match = /^(\S+) \[(?:.* )?rate_limit=(\S+?)(?: .*)?\]$/.exec(String(entry));
+    if (match) rates.set(match[1], match[2]);
+  }
+  return rates;
+}
+
 function LimitsTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   const names = registeredTaskNames(data.info?.registered);
+  const rates = rateLimits(data.info?.registered);
   const action = ctx.paths.worker(data.name);
   return (
     <TablePanel
@@ -260,7 +271,12 @@ function LimitsTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
     >
       {rowsOr(names, 3, "No registered task reported.", (name) => (
         <tr>
-          <td class="mono">{name}</td>
+          <td class="mono">
+            {name}
+            {rates.has(name)
+              ? <span class="muted">{` · rate limit ${rates.get(name)}`}</span>
+              : null}
+          </td>
           {ctx.canAct
             ? (
               <>
@@ -403,27 +419,35 @@ export function WorkerBody({ data, ctx }: { data: WorkerPageData; ctx: PageConte
   );
 }
 
+/** The worker's liveness beside its name, also a live fragment. */
+export function WorkerStatus({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
+  return (
+    <span id="worker-status">
+      <StatusBadge online={data.events?.status ?? false} />
+      {data.info?.timestamp
+        ? (
+          <span class="muted">
+            {" Inspected "}
+            <Time at={data.info.timestamp} ctx={ctx} natural />
+          </span>
+        )
+        : null}
+    </span>
+  );
+}
+
 /** The whole worker page. */
 export function WorkerPageView(
   { data, ctx, stream }: { data: WorkerPageData; ctx: PageContext; stream?: string },
 ) {
   const action = ctx.paths.worker(data.name);
-  const online = data.events?.status ?? false;
   return (
     <Layout ctx={ctx} title={data.name} section="workers" stream={stream}>
       <div class="pagehead">
         <div>
           <p class="eyebrow">Worker</p>
           <h1>{data.name}</h1>
-          <StatusBadge online={online} />
-          {data.info?.timestamp
-            ? (
-              <span class="muted">
-                {" Inspected "}
-                <Time at={data.info.timestamp} ctx={ctx} natural />
-              </span>
-            )
-            : null}
+          <WorkerStatus data={data} ctx={ctx} />
         </div>
         <div class="spacer"></div>
         <a

@@ -73,13 +73,19 @@ function refreshTimes(): void {
 }
 setInterval(refreshTimes, 15_000);
 
-/** Replaces each element of `html` that has an id with its namesake in the page. */
+/**
+ * Replaces each element of `html` that has an id (the outermost ones: table parts come wrapped
+ * in a `<table>` so that they parse) with its namesake in the page.
+ */
 function patch(html: string): void {
   const keep = selected()?.dataset.key;
   const template = document.createElement("template");
   template.innerHTML = html;
-  for (const fresh of [...template.content.children]) {
-    const old = fresh.id ? document.getElementById(fresh.id) : null;
+  const fragments = [...template.content.querySelectorAll("[id]")].filter((element) =>
+    !element.parentElement?.closest("[id]")
+  );
+  for (const fresh of fragments) {
+    const old = document.getElementById(fresh.id);
     // Never pull a form field from under the user's fingers; the next patch catches up.
     const focus = document.activeElement;
     if (old && focus && INPUTS.has(focus.tagName) && old.contains(focus)) continue;

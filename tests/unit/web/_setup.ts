@@ -3,6 +3,7 @@ import type { App } from "../../../src/http/deps.ts";
 import { createApp } from "../../../src/http/app.ts";
 import type { WorkerActions } from "../../../src/http/deps.ts";
 import { createWebDeps, type WebTaskService } from "../../../src/web/deps.ts";
+import { type LiveClock, LiveStreams } from "../../../src/web/live.ts";
 import { webPages } from "../../../src/web/routes.tsx";
 import { appDeps } from "../http/_deps.ts";
 import { State } from "../../../src/state/state.ts";
@@ -26,6 +27,8 @@ export interface WebAppOptions {
   basicAuth?: string[];
   urlPrefix?: string;
   naturalTime?: boolean;
+  /** Live streams on this clock, fed by every event the state applies. */
+  liveClock?: LiveClock;
 }
 
 /** A prepared event from worker `celery@w1`. */
@@ -47,13 +50,27 @@ export function event(
 }
 
 /** The app over a state holding t1 (SUCCESS), t2 (STARTED, hostile args) and t3 (sent). */
-export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; state: State } {
+export function webApp(options: WebAppOptions = {}): {
+  app: App;
+  calls: Call[];
+  state: State;
+  apply: (e: CeleryEvent) => void;
+  live?: LiveStreams;
+} {
   const state = new State({ maxTasks: 1000, maxWorkers: 10, now: () => NOW });
   const counts = new WorkerCountTable();
+  const listeners = new Set<(e: CeleryEvent) => void>();
   const apply = (e: CeleryEvent) => {
     state.apply(e);
     counts.observe(e);
+    for (const listener of listeners) listener(e);
   };
+  const live = options.liveClock
+    ? new LiveStreams((listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    }, { clock: options.liveClock })
+    : undefined;
   apply({
     type: "worker-online",
     hostname: "celery@w1",
@@ -156,9 +173,10 @@ export function webApp(options: WebAppOptions = {}): { app: App; calls: Call[]; 
       queueLengths: () => Promise.resolve([{ name: "celery", messages: 3, consumers: 1 }]),
       health: () => ({ connected: true, since: 0 }),
       now: () => NOW,
+      live,
     })),
   };
-  return { app: createApp(deps), calls, state };
+  return { app: createApp(deps), calls, state, apply, live };
 }
 
 /** Headers a browser sends when it navigates. */
