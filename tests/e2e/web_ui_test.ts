@@ -243,6 +243,36 @@ describe("web UI in a browser", () => {
     await page.close();
   });
 
+  test("off the head of the list rows keep their place and take their new state; chips count live", async () => {
+    const { page, problems } = await open();
+    const [running] = await send({ name: "tasks.nap", args: [2.5] });
+    await waitForTaskState(stalk.url, running, "STARTED");
+    await page.goto(`${stalk.url}/tasks?taskname=tasks.nap&sort_by=name`);
+    await page.locator("#live[data-live=on]").waitFor();
+    const keys = () =>
+      page.locator("#rows tr[data-key]").evaluateAll((rows) =>
+        rows.map((row) => row.getAttribute("data-key"))
+      );
+    const order = await keys();
+    assert.ok(order.includes(running));
+    const count = async (state: string) =>
+      Number((await page.locator(`#chips [data-state=${state}]`).innerText()).replace(/\D/g, ""));
+    const all = await count("ALL");
+    // The running task finishes: its row changes where it stands.
+    await page.locator(`tr[data-key="${running}"] .badge.s-SUCCESS`).waitFor({ timeout: 15_000 });
+    // A new task is counted, not inserted under the cursor.
+    const [added] = await send({ name: "tasks.add", args: [1, 1] });
+    await waitForTaskState(stalk.url, added, "SUCCESS");
+    await page.locator("#fresh.shown").waitFor({ timeout: 10_000 });
+    await waitFor(async () => (await count("ALL")) === all + 1, {
+      message: "the All chip to count the new task",
+    });
+    assert.equal(await page.locator(`tr[data-key="${added}"]`).count(), 0);
+    assert.deepEqual(await keys(), order, "no row moved");
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test("terminate and revoke from the task page reach the worker", async () => {
     const { page } = await open("light", 1280, true);
     const [long, later] = await send(

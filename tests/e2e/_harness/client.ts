@@ -21,6 +21,8 @@ export interface ClientInput {
   wait?: number;
   /** Celery's `broker_transport_options` for the client (e.g. a Redis `global_keyprefix`). */
   transport_options?: Record<string, unknown>;
+  /** Asks workers through Celery's own inspect (e.g. `registered` with task info items). */
+  inspect?: { method: string; args?: unknown[]; destination?: string[] };
 }
 
 /** One waited-for result. `state` is TIMEOUT when none came in time. */
@@ -35,6 +37,8 @@ export interface ClientResult {
 export interface ClientOutput {
   ids: string[];
   results?: ClientResult[];
+  /** The replies by node name, with `inspect`. */
+  inspect?: Record<string, unknown>;
 }
 
 const CLIENT_TIMEOUT = 60_000;
