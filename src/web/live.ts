@@ -5,6 +5,7 @@
  * for a browser: a stream whose client stops reading is cut off once its buffer is full (the
  * browser reconnects, with `Last-Event-ID`), and `close()` ends every stream at shutdown.
  */
+import process from "node:process";
 import type { CeleryEvent } from "../state/types.ts";
 
 /** Subscribes to every applied event; returns the unsubscribe function (`EventHub.subscribe`). */
@@ -30,6 +31,12 @@ export interface LiveOptions {
   maxBufferBytes?: number;
   /** Milliseconds between keep-alive comments. */
   keepAliveMs?: number;
+  /**
+   * The largest share of the process's CPU renders may take: after a tick whose renders took
+   * `t` ms of CPU, the next waits at least `t × (1 / share − 1)`. Rendering many views of a
+   * large store thus slows the updates, never the ingestion. Default 0.1.
+   */
+  renderShare?: number;
   /** Time and timers; the system's by default, a fake clock in unit tests. */
   clock?: LiveClock;
 }
@@ -38,12 +45,21 @@ export interface LiveOptions {
 export interface LiveClock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * CPU milliseconds the process has used, to charge renders what they cost rather than the
+   * wall time a busy machine stretches them to; `now` stands in when absent.
+   */
+  cpu?(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 const SYSTEM_CLOCK: LiveClock = {
   now: () => Date.now(),
+  cpu: () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  },
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
@@ -83,6 +99,8 @@ export class LiveStreams {
   /** The pending tick's timer, while any stream is open. */
   #timer?: unknown;
   #ticking = false;
+  /** CPU milliseconds the last tick spent rendering (the synchronous part of each render). */
+  #busy = 0;
   #closed = false;
 
   constructor(subscribe: Subscribe, options: LiveOptions = {}) {
@@ -90,6 +108,7 @@ export class LiveStreams {
       intervalMs: 400,
       maxBufferBytes: 1024 * 1024,
       keepAliveMs: 15_000,
+      renderShare: 0.1,
       clock: SYSTEM_CLOCK,
       ...options,
     };
@@ -174,7 +193,7 @@ export class LiveStreams {
       void this.#tick().then(() => {
         if (this.#streams.size > 0) this.#start();
       });
-    }, this.#options.intervalMs);
+    }, Math.max(this.#options.intervalMs, this.#busy * (1 / this.#options.renderShare - 1)));
   }
 
   #stop(): void {
@@ -185,8 +204,11 @@ export class LiveStreams {
   async #tick(): Promise<void> {
     if (this.#ticking) return;
     this.#ticking = true;
+    const clock = this.#options.clock;
+    const cpu = clock.cpu ? () => clock.cpu!() : () => clock.now();
+    let busy = 0;
     try {
-      const now = this.#options.clock.now();
+      const now = clock.now();
       const renders = new Map<string, Promise<string>>();
       for (const stream of [...this.#streams]) {
         if (stream.closed) continue;
@@ -199,7 +221,13 @@ export class LiveStreams {
         const at = this.#events;
         let render = renders.get(stream.view.key);
         if (!render) {
-          render = Promise.resolve().then(() => stream.view.render());
+          const started = cpu();
+          try {
+            render = Promise.resolve(stream.view.render());
+          } catch (error) {
+            render = Promise.reject(error);
+          }
+          busy += cpu() - started;
           renders.set(stream.view.key, render);
         }
         let html: string;
@@ -216,6 +244,7 @@ export class LiveStreams {
       }
     } finally {
       this.#ticking = false;
+      this.#busy = busy;
     }
     if (this.#streams.size === 0) this.#stop();
   }

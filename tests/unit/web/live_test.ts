@@ -254,3 +254,27 @@ test("the ticker stops once the last stream is gone", async () => {
   assert.equal(clock.pending, 0);
   live.close();
 });
+
+test("renders take at most their share of the loop: slow renders space the ticks out", async () => {
+  const { source, clock, live } = setup({ intervalMs: 400 });
+  let renders = 0;
+  const out = collect(live.open({
+    key: "k",
+    render: () => {
+      clock.time += 100; // each render "takes" 100 ms of the thread
+      return `<p>${++renders}</p>`;
+    },
+  }));
+  await turn();
+  const started = clock.time;
+  for (let ms = 0; ms < 10_000; ms += 50) {
+    source.publish(event("task-succeeded", `t${ms}`));
+    await clock.advance(50);
+  }
+  // With a 10 % share, 100 ms of rendering is followed by at least 900 ms without.
+  const elapsed = clock.time - started;
+  assert.ok(renders - 1 <= Math.ceil(elapsed / 1000), `${renders} renders in ${elapsed} ms`);
+  assert.ok(renders - 1 >= Math.floor(elapsed / 1000) - 1, `${renders} renders in ${elapsed} ms`);
+  live.close();
+  await out.done;
+});
