@@ -7,6 +7,7 @@
 import type { BrokerFixture } from "../e2e/_harness/rabbit.ts";
 import type { FloodTotals } from "./_flood.ts";
 import { procCpuMs, type Runtime, startBenchChild } from "./_proc.ts";
+import type { Stalk } from "../e2e/_harness/stalk.ts";
 import { checkHeld, launchStalk, type StalkBuild, waitForFinal } from "./_stalk.ts";
 
 /** One flood's outcome for one consumer. */
@@ -93,15 +94,21 @@ export async function bareIngest(
   }
 }
 
-/** Published events over the time Stalk took to hold them all, and whether it holds them all. */
+/**
+ * Published events over the time Stalk took to hold them all, and whether it holds them all.
+ * `around` runs once Stalk is up, before the flood (e.g. opening the web UI's streams); what it
+ * returns is awaited once Stalk holds the flood.
+ */
 export async function stalkIngest(
   broker: BrokerFixture,
   build: StalkBuild,
   flood: FloodSpec,
   timeoutMs: number,
+  around?: (stalk: Stalk) => Promise<() => Promise<void>>,
 ): Promise<IngestSample> {
   const stalk = await launchStalk(build, broker.brokerUrl, Math.max(flood.tasks, 1000));
   try {
+    const finish = await around?.(stalk);
     const url = amqpClientUrl(broker.brokerUrl);
     const cpu = procCpuMs(stalk.pid);
     const publisher = startBenchChild("deno", "publish.ts", publisherArgs(url, flood));
@@ -115,6 +122,7 @@ export async function stalkIngest(
       ? await waitForFinal(stalk.url, published.lastFinal, timeoutMs)
       : undefined;
     const cpuMs = procCpuMs(stalk.pid) - cpu;
+    await finish?.();
     const { problems } = await checkHeld(stalk.url, published.totals);
     if (seen === undefined) problems.unshift("Stalk did not catch up in time");
     return {

@@ -23,6 +23,7 @@ import { gitRevision, int, machineNote, median, met, mib, ms, pct, table } from 
 import type { StalkBuild } from "./_stalk.ts";
 import type { PersistSample } from "./persist.ts";
 import { startupRun, type StartupSample } from "./startup.ts";
+import { type StreamsSample, withoutStreams, withStreams } from "./web_streams.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -34,7 +35,7 @@ const { values: flags } = parseArgs({
     broker: { type: "string", default: "amqp" },
     record: { type: "boolean" },
     "no-record": { type: "boolean", default: false },
-    only: { type: "string", default: "startup,ingest,traffic,idle,memory,api,persist" },
+    only: { type: "string", default: "startup,ingest,traffic,idle,memory,api,persist,streams" },
     output: { type: "string", default: join(repoRoot, "docs", "benchmarks.md") },
     held: { type: "string" },
   },
@@ -56,6 +57,7 @@ const sizes = smoke
     drainTasks: 3_000,
     beats: 200,
     idleSeconds: 3,
+    streamTasks: 5_000,
   }
   : {
     runs: 3,
@@ -71,6 +73,7 @@ const sizes = smoke
     drainTasks: 60_000,
     beats: 4_000,
     idleSeconds: 30,
+    streamTasks: 200_000,
   };
 const runs = flags.runs ? Math.max(1, Number(flags.runs)) : sizes.runs;
 // `--held N`: memory and API with N tasks instead of a million, for a busy machine.
@@ -80,6 +83,8 @@ if (flags.held) {
 }
 const only = new Set(flags.only.split(","));
 const FLOOD_RATE = 20_000;
+/** Browser streams open in the streams section (issue #11). */
+const STREAMS = 20;
 
 if (flags.broker !== "amqp") {
   console.error(
@@ -148,6 +153,21 @@ try {
     return { rows: out, pipeline };
   });
   if (ingest) sections.push(ingestTable(ingest.rows, ingest.pipeline));
+
+  const streams = await section("streams", async () => {
+    const flood = { tasks: sizes.streamTasks, batched: true, seed: 21 };
+    const without: { ingest: IngestSample; rssPeak: number }[] = [];
+    const streamed: StreamsSample[] = [];
+    // Alternated, so that a change in the machine's load shows in both columns alike.
+    for (let run = 0; run < runs; run++) {
+      say(`streams: run ${run + 1} of ${runs}, without streams`);
+      without.push(await withoutStreams(fixture, build, flood, sizes.timeoutMs));
+      say(`streams: run ${run + 1} of ${runs}, with ${STREAMS} streams`);
+      streamed.push(await withStreams(fixture, build, flood, sizes.timeoutMs, STREAMS));
+    }
+    return { without, streamed };
+  });
+  if (streams) sections.push(streamsTable(streams.without, streams.streamed));
 
   const traffic = await section("traffic", async () => {
     const out: DrainRow[] = [];
@@ -296,6 +316,80 @@ async function pipelineCeiling(runtime: Runtime, tasks: number): Promise<Record<
   } finally {
     await child.stop();
   }
+}
+
+function streamsTable(
+  without: { ingest: IngestSample; rssPeak: number }[],
+  streamed: StreamsSample[],
+): string {
+  const rate0 = median(without.map((s) => s.ingest.rate));
+  const rate1 = median(streamed.map((s) => s.ingest.rate));
+  const ratio = median(
+    streamed.map((s, i) =>
+      s.ingest.rate !== undefined && without[i].ingest.rate
+        ? s.ingest.rate / without[i].ingest.rate!
+        : undefined
+    ),
+  );
+  const patchRate = median(streamed.map((s) => s.maxPatchRate));
+  const gap = median(streamed.map((s) => s.maxGapMs));
+  const pages = streamed.flatMap((s) => s.pageMs).sort((a, b) => a - b);
+  const pageMedian = median(pages);
+  const pageMax = pages.at(-1);
+  const ended = Math.max(...streamed.map((s) => s.ended));
+  const lost = [...new Set([...without, ...streamed].flatMap((s) => s.ingest.problems))];
+  const count = streamed[0]?.streams ?? STREAMS;
+  return [
+    `#### The web UI's streams under an event flood (${count} streams, full-speed batched flood)`,
+    "",
+    table(["", "no stream", `${count} streams`, "target", "met"], [
+      [
+        "ingest events/s",
+        int(rate0),
+        int(rate1),
+        "≥ 90 % of no stream",
+        met(ratio !== undefined && ratio >= 0.9),
+      ],
+      ["ingest with streams / without", "", pct(ratio), "", ""],
+      [
+        "CPU µs/event",
+        cpu(median(without.map((s) => s.ingest.cpuPerEvent))),
+        cpu(median(streamed.map((s) => s.ingest.cpuPerEvent))),
+        "",
+        "",
+      ],
+      [
+        "peak RSS",
+        mib(median(without.map((s) => s.rssPeak))),
+        mib(median(streamed.map((s) => s.rssPeak))),
+        "bounded",
+        "",
+      ],
+      [
+        "most patches/s of one stream",
+        "",
+        patchRate === undefined ? "n/a" : patchRate.toFixed(2),
+        "≤ 3 (coalesced)",
+        met(patchRate !== undefined && patchRate <= 3),
+      ],
+      [
+        "longest silence of a tasks stream during the flood",
+        "",
+        ms(gap),
+        "≤ 1 s",
+        met(gap !== undefined && gap <= 1000),
+      ],
+      [
+        "GET /tasks during the flood, median / max",
+        "",
+        `${ms(pageMedian)} / ${ms(pageMax)}`,
+        "",
+        "",
+      ],
+      ["streams cut off", "", String(ended), "0", met(ended === 0)],
+      ["events lost", lost.length ? lost.join("; ") : "0 (verified)", "", "0", met(!lost.length)],
+    ]),
+  ].join("\n");
 }
 
 function startupTable(samples: StartupSample[]): string {
