@@ -38,6 +38,7 @@ const { values: flags } = parseArgs({
     only: { type: "string", default: "startup,ingest,traffic,idle,memory,api,persist,streams" },
     output: { type: "string", default: join(repoRoot, "docs", "benchmarks.md") },
     held: { type: "string" },
+    "drain-tasks": { type: "string" },
   },
 });
 
@@ -82,6 +83,12 @@ const runs = flags.runs ? Math.max(1, Number(flags.runs)) : sizes.runs;
 if (flags.held) {
   const held = Math.max(10, Math.floor(Number(flags.held)));
   sizes.marks = [Math.floor(held / 10), held];
+}
+// `--drain-tasks N`: smaller drained floods, so a backlog is published well within RabbitMQ's
+// 15 s send timeout on a loaded machine.
+if (flags["drain-tasks"]) {
+  sizes.drainTasks = Math.max(100, Math.floor(Number(flags["drain-tasks"])));
+  sizes.beats = Math.max(10, Math.floor(sizes.drainTasks / 60));
 }
 const only = new Set(flags.only.split(","));
 const FLOOD_RATE = 20_000;
