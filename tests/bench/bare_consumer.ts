@@ -19,6 +19,9 @@ if (import.meta.main) {
       url: { type: "string" },
       expect: { type: "string" },
       timeout: { type: "string", default: "120" },
+      // Also print `{"mark": {"events", "cpuMs"}}` once this many events have arrived (the end
+      // of a warm-up), so what follows can be measured on its own.
+      mark: { type: "string", default: "0" },
     },
   });
   if (!values.url || !values.expect) throw new Error("Missing --url or --expect");
@@ -39,6 +42,8 @@ if (import.meta.main) {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let events = 0;
   let first = 0;
+  const mark = Number(values.mark);
+  let marked = false;
   let finished = false;
   const finish = (line: unknown) => {
     if (finished) return;
@@ -56,6 +61,10 @@ if (import.meta.main) {
     if (first === 0) first = Date.now();
     const parsed = JSON.parse(decoder.decode(message.body ?? new Uint8Array()));
     events += Array.isArray(parsed) ? parsed.length : 1;
+    if (mark > 0 && events >= mark && !marked) {
+      marked = true;
+      console.log(JSON.stringify({ mark: { events, cpuMs: cpuMs() } }));
+    }
     if (events >= expect) finish({ done: { events, first, last: Date.now(), cpuMs: cpuMs() } });
   });
   console.log(JSON.stringify({ ready: true }));

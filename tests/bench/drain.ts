@@ -66,6 +66,34 @@ export function publisherFlags(url: string, flood: FloodOptions): string[] {
   ];
 }
 
+/**
+ * The warm-up before a measured drain: the same shape, another seed, consumed as it comes, so
+ * the measured backlog meets compiled code (a cold engine spends its first tens of thousands
+ * of events compiling, which a short drain would mostly measure).
+ */
+function warmUpOf(flood: FloodOptions): FloodOptions {
+  return {
+    ...flood,
+    tasks: Math.min(flood.tasks, 20_000),
+    beats: flood.beats ? Math.min(flood.beats, 400) : flood.beats,
+    seed: (flood.seed ?? 1) + 1000,
+  };
+}
+
+/** Publishes `flood` at full speed to a running consumer. */
+async function publishAll(
+  url: string,
+  flood: FloodOptions,
+  timeoutMs: number,
+): Promise<PublisherDone> {
+  const publisher = startBenchChild("deno", "publish.ts", publisherFlags(url, flood));
+  try {
+    return await publisher.line<PublisherDone>("done", timeoutMs + CHILD_START_MS);
+  } finally {
+    await publisher.stop();
+  }
+}
+
 async function publishWhileStopped(
   url: string,
   flood: FloodOptions,
@@ -95,17 +123,23 @@ export async function bareDrain(
   timeoutMs: number,
 ): Promise<DrainSample> {
   const url = amqpClientUrl(broker.brokerUrl);
+  const warm = warmUpOf(flood);
+  const warmTotals = floodTotals(warm);
   const consumer = startBenchChild(runtime, "bare_consumer.ts", [
     "--url",
     url,
     "--expect",
-    String(totals.events),
+    String(warmTotals.events + totals.events),
+    "--mark",
+    String(warmTotals.events),
     "--timeout",
-    String(Math.ceil((2 * timeoutMs + CHILD_START_MS) / 1000)),
+    String(Math.ceil((3 * timeoutMs + CHILD_START_MS) / 1000)),
   ]);
   try {
     await consumer.line("ready", CHILD_START_MS);
     const pid = consumer.process.pid;
+    await publishAll(url, warm, timeoutMs);
+    const warmed = await consumer.line<{ cpuMs: number }>("mark", timeoutMs);
     const published = await publishWhileStopped(url, flood, pid, timeoutMs);
     await sleep(SETTLE_MS);
     const resumedAt = Date.now();
@@ -121,12 +155,13 @@ export async function bareDrain(
         problems: ["the bare consumer timed out"],
       };
     }
+    const cpuMs = done.cpuMs - warmed.cpuMs;
     return {
-      rate: done.events / ((done.last - resumedAt) / 1000),
-      events: done.events,
+      rate: published.events / ((done.last - resumedAt) / 1000),
+      events: published.events,
       messages: published.messages,
-      cpuPerEvent: (done.cpuMs * 1000) / done.events,
-      cpuPerMessage: (done.cpuMs * 1000) / published.messages,
+      cpuPerEvent: (cpuMs * 1000) / published.events,
+      cpuPerMessage: (cpuMs * 1000) / published.messages,
       problems: [],
     };
   } finally {
@@ -141,9 +176,19 @@ export async function stalkDrain(
   flood: FloodOptions,
   timeoutMs: number,
 ): Promise<DrainSample> {
-  const stalk = await launchStalk(build, broker.brokerUrl, Math.max(flood.tasks, 1000));
+  const warm = warmUpOf(flood);
+  const stalk = await launchStalk(
+    build,
+    broker.brokerUrl,
+    Math.max(flood.tasks + warm.tasks, 1000),
+  );
   try {
     const url = amqpClientUrl(broker.brokerUrl);
+    const warmed = await publishAll(url, warm, timeoutMs);
+    const warmSeen = warmed.lastFinal
+      ? await waitForFinal(stalk.url, warmed.lastFinal, timeoutMs)
+      : await waitForIngested(stalk.url, warmed.events, timeoutMs);
+    if (warmSeen === undefined) throw new Error("Stalk did not catch up with the warm-up");
     const published = await publishWhileStopped(url, flood, stalk.pid, timeoutMs);
     await sleep(SETTLE_MS);
     const cpu = procCpuMs(stalk.pid);
@@ -151,17 +196,17 @@ export async function stalkDrain(
     process.kill(stalk.pid, "SIGCONT");
     const seen = published.lastFinal
       ? await waitForFinal(stalk.url, published.lastFinal, timeoutMs)
-      : await waitForIngested(stalk.url, published.events, timeoutMs);
+      : await waitForIngested(stalk.url, warmed.events + published.events, timeoutMs);
     const cpuMs = procCpuMs(stalk.pid) - cpu;
     const problems: string[] = [];
     if (seen === undefined) problems.push("Stalk did not catch up in time");
-    if (published.totals.tasks > 0) {
-      problems.push(...(await checkHeld(stalk.url, published.totals)).problems);
+    const all = { ...published.totals };
+    for (const key of Object.keys(all) as (keyof FloodTotals)[]) all[key] += warmed.totals[key];
+    if (all.tasks > 0) {
+      problems.push(...(await checkHeld(stalk.url, all)).problems);
     } else {
       const ingested = await getMetric(stalk.url, "stalk_events_ingested_total");
-      if (ingested !== published.events) {
-        problems.push(`${ingested} events ingested of ${published.events}`);
-      }
+      if (ingested !== all.events) problems.push(`${ingested} events ingested of ${all.events}`);
     }
     return {
       rate: seen === undefined ? undefined : published.events / ((seen - resumedAt) / 1000),
