@@ -25,6 +25,11 @@ export interface AbortStatements {
   inserts: string[];
 }
 
+const PICKLE_TYPE = "application/x-python-serialize";
+/** `base64(pickle.dumps(None, protocol=4))` and of `{"children": None}`, as kombu writes them. */
+const PICKLED_NONE = "gAROLg==";
+const PICKLED_META = "gASVEAAAAAAAAAB9lIwIY2hpbGRyZW6UTnMu";
+
 const NOW: Record<SqlDialect, string> = {
   postgresql: "CURRENT_TIMESTAMP",
   mysql: "UTC_TIMESTAMP(6)",
@@ -45,9 +50,17 @@ export function abortStatements(layout: TableLayout, dialect: SqlDialect): Abort
   const table = "django_celery_results_taskresult";
   const now = NOW[dialect];
   const meta = `'{"children": null}'`;
+  // A row the pickle serializer wrote stays a pickle (base64 of None and of {"children": None}),
+  // since its workers read only that; any other row gets JSON.
+  const pickled = `content_type = '${PICKLE_TYPE}'`;
+  const either = (ifPickle: string, json: string) =>
+    `CASE WHEN ${pickled} THEN ${ifPickle} ELSE ${json} END`;
   return {
-    update: `UPDATE ${table} SET status = 'ABORTED', result = 'null', ` +
-      `content_type = 'application/json', content_encoding = 'utf-8', meta = ${meta}, ` +
+    update: `UPDATE ${table} SET status = 'ABORTED', ` +
+      `result = ${either(`'${PICKLED_NONE}'`, "'null'")}, ` +
+      `meta = ${either(`'${PICKLED_META}'`, meta)}, ` +
+      `content_encoding = ${either("'binary'", "'utf-8'")}, ` +
+      `content_type = ${either("content_type", "'application/json'")}, ` +
       `traceback = NULL, date_done = ${now} WHERE task_id = ? AND status <> 'SUCCESS'`,
     exists: `SELECT 1 AS found FROM ${table} WHERE task_id = ?`,
     inserts: [

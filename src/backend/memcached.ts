@@ -7,6 +7,7 @@
 import { inflateSync } from "node:zlib";
 import { decodeResultBytes, type TaskOutcome } from "../celery/task_result.ts";
 import { abortedDocument, RESULT_EXPIRES } from "../celery/aborted_result.ts";
+import { isPickle, pickleTextDict } from "../celery/pickle.ts";
 import { describeError } from "../log.ts";
 import { backendUnavailable, type ResultBackend, type ResultWatch } from "./backend.ts";
 import { type BatchRead, PolledResults, type PolledResultsOptions } from "./_poll.ts";
@@ -59,7 +60,9 @@ export class MemcachedBackend implements ResultBackend {
         const [server, item] = holders[0];
         const current = this.#decode(taskId, item);
         if (!(current instanceof Error) && current.state === "SUCCESS") return;
-        if (await server.cas(key, document, RESULT_EXPIRES, item.cas) === "STORED") return;
+        // Workers on the pickle serializer read only pickles: answer in the stored format.
+        const written = isPickle(item.value) ? pickledAborted(taskId) : document;
+        if (await server.cas(key, written, RESULT_EXPIRES, item.cas) === "STORED") return;
       }
     } catch (error) {
       throw backendUnavailable(describeError(error), error);
@@ -103,4 +106,16 @@ export class MemcachedBackend implements ResultBackend {
       return error as Error;
     }
   }
+}
+
+/** The ABORTED document as the `pickle` result serializer stores it. */
+function pickledAborted(taskId: string): Uint8Array {
+  return pickleTextDict({
+    status: "ABORTED",
+    result: null,
+    traceback: null,
+    children: null,
+    date_done: null,
+    task_id: taskId,
+  });
 }

@@ -463,3 +463,31 @@ function quotedString(text: string): string {
         : escapes[escape] ?? `\\${escape}`,
   );
 }
+
+/**
+ * Pickles a flat dict of text and None values (protocol 2, no memo), for the few documents
+ * Stalk writes where workers read pickles: the ABORTED document of a `pickle` serializer.
+ */
+export function pickleTextDict(entries: Record<string, string | null>): Uint8Array {
+  const parts: Uint8Array[] = [Uint8Array.of(0x80, 0x02, 0x7d, 0x28)]; // PROTO 2, EMPTY_DICT, MARK
+  const text = (value: string) => {
+    const bytes = new TextEncoder().encode(value);
+    const head = new Uint8Array(5);
+    head[0] = 0x58; // BINUNICODE
+    new DataView(head.buffer).setUint32(1, bytes.length, true);
+    parts.push(head, bytes);
+  };
+  for (const [key, value] of Object.entries(entries)) {
+    text(key);
+    if (value === null) parts.push(Uint8Array.of(0x4e)); // NONE
+    else text(value);
+  }
+  parts.push(Uint8Array.of(0x75, 0x2e)); // SETITEMS, STOP
+  const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // The safe pickle reader against pickles CPython 3.11 wrote (`pickle.dumps(value, protocol=N)`).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { isPickle, PickleRefused, readPickle } from "../../../src/celery/pickle.ts";
+import { isPickle, PickleRefused, pickleTextDict, readPickle } from "../../../src/celery/pickle.ts";
 
 const hex = (text: string) => Uint8Array.from(text.match(/../g)!.map((byte) => parseInt(byte, 16)));
 
@@ -124,5 +124,13 @@ describe("isPickle", () => {
   test("is true for protocol 2 to 5 pickles, false for JSON", () => {
     assert.equal(isPickle(hex("80044e2e")), true);
     assert.equal(isPickle(new TextEncoder().encode('{"status": "SUCCESS"}')), false);
+  });
+});
+
+describe("pickleTextDict", () => {
+  test("writes the ABORTED document as CPython's protocol 2 would read it", () => {
+    const bytes = pickleTextDict({ status: "ABORTED", result: null, task_id: "é1" });
+    assert.deepEqual(readPickle(bytes), { status: "ABORTED", result: null, task_id: "é1" });
+    assert.equal(isPickle(bytes), true);
   });
 });
