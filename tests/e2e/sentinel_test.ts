@@ -83,8 +83,10 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
     await waitForTaskStates(stalk.url, before, "SUCCESS");
     assert.equal((await apply([1, 2])).result, 3);
 
-    // A stream of short tasks the worker is still working through when the master changes.
-    const stream = await send(30, "tasks.nap", [0.1]);
+    // A stream of short tasks the worker is still working through when the master changes: long
+    // enough (6 s) that a loaded machine (the suite runs its e2e runs side by side) does not see
+    // it end before the master is killed.
+    const stream = await send(60, "tasks.nap", [0.1]);
     await waitFor(async () => (await taskInfo(stalk.url, stream[0]))?.state === "SUCCESS", {
       timeout: 15_000,
       message: "the stream to start",
