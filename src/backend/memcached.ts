@@ -6,7 +6,7 @@
  */
 import { inflateSync } from "node:zlib";
 import { decodeResultBytes, type TaskOutcome } from "../celery/task_result.ts";
-import { abortedDocument, RESULT_EXPIRES } from "../celery/aborted_result.ts";
+import { abortedDocument, abortedMeta, RESULT_EXPIRES } from "../celery/aborted_result.ts";
 import { isPickle, pickleTextDict } from "../celery/pickle.ts";
 import { describeError } from "../log.ts";
 import { backendUnavailable, type ResultBackend, type ResultWatch } from "./backend.ts";
@@ -110,12 +110,5 @@ export class MemcachedBackend implements ResultBackend {
 
 /** The ABORTED document as the `pickle` result serializer stores it. */
 function pickledAborted(taskId: string): Uint8Array {
-  return pickleTextDict({
-    status: "ABORTED",
-    result: null,
-    traceback: null,
-    children: null,
-    date_done: null,
-    task_id: taskId,
-  });
+  return pickleTextDict(abortedMeta(taskId));
 }

@@ -7,14 +7,19 @@ import { pythonJsonDumps } from "./python_repr.ts";
 /** Celery's `result_expires` default in seconds: how long the written document lives. */
 export const RESULT_EXPIRES = 86_400;
 
-/** The ABORTED document for `taskId`, serialised as Celery's JSON backend writes it. */
-export function abortedDocument(taskId: string): string {
-  return pythonJsonDumps({
+/** The fields of the ABORTED document for `taskId`, before any serialiser writes them. */
+export function abortedMeta(taskId: string): Record<string, string | null> {
+  return {
     status: "ABORTED",
     result: null,
     traceback: null,
     children: null,
     date_done: null,
     task_id: taskId,
-  });
+  };
+}
+
+/** The ABORTED document for `taskId`, serialised as Celery's JSON backend writes it. */
+export function abortedDocument(taskId: string): string {
+  return pythonJsonDumps(abortedMeta(taskId));
 }
