@@ -106,20 +106,10 @@ export async function withStreams(
     // Let every stream connect and get its first render before the flood starts.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     window.from = Date.now();
-    let probing = true;
-    const probe = (async () => {
-      while (probing) {
-        const started = performance.now();
-        const response = await fetch(`${stalk.url}/tasks`, { headers: { Accept: "text/html" } });
-        await response.arrayBuffer();
-        pageMs.push(performance.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    })();
+    const probe = probePage(stalk, pageMs);
     return async () => {
       window.to = Date.now();
-      probing = false;
-      await probe;
+      await probe.stop();
       rssPeak = rss.stop();
       abort.abort();
       streams = await Promise.all(reading);
@@ -147,20 +137,49 @@ export async function withStreams(
   };
 }
 
-/** Ingests `flood` with no stream open, sampling the peak RSS the same way. */
+/** The run without streams: the same RSS sampling and page probe, so the ratio is the streams'. */
+export interface PlainSample {
+  ingest: IngestSample;
+  rssPeak: number;
+  pageMs: number[];
+}
+
+/** Ingests `flood` with no stream open, sampling the peak RSS and the page the same way. */
 export async function withoutStreams(
   broker: BrokerFixture,
   build: StalkBuild,
   flood: FloodSpec,
   timeoutMs: number,
-): Promise<{ ingest: IngestSample; rssPeak: number }> {
+): Promise<PlainSample> {
   let rssPeak = 0;
+  const pageMs: number[] = [];
   const ingest = await stalkIngest(broker, build, flood, timeoutMs, (stalk: Stalk) => {
     const rss = sampleRss(stalk.pid);
-    return Promise.resolve(() => {
+    const probe = probePage(stalk, pageMs);
+    return Promise.resolve(async () => {
+      await probe.stop();
       rssPeak = rss.stop();
-      return Promise.resolve();
     });
   });
-  return { ingest, rssPeak };
+  return { ingest, rssPeak, pageMs };
+}
+
+/** Times `GET /tasks` (HTML) twice a second into `times` until stopped. */
+function probePage(stalk: Stalk, times: number[]): { stop(): Promise<void> } {
+  let probing = true;
+  const done = (async () => {
+    while (probing) {
+      const started = performance.now();
+      const response = await fetch(`${stalk.url}/tasks`, { headers: { Accept: "text/html" } });
+      await response.arrayBuffer();
+      times.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  return {
+    stop: () => {
+      probing = false;
+      return done;
+    },
+  };
 }
