@@ -26,6 +26,14 @@ export interface ControlResult {
   message: string;
 }
 
+/** How {@linkcode WorkerControl.revoke} revokes. */
+export interface RevokeOptions {
+  /** Also kill the task where it runs (Celery's `terminate`). */
+  terminate?: boolean;
+  /** The signal `terminate` sends; SIGTERM when absent. */
+  signal?: string;
+}
+
 /** Sends control commands to workers on behalf of the API. */
 export class WorkerControl {
   readonly #control: ControlClient;
@@ -140,8 +148,14 @@ export class WorkerControl {
     return { message: ok };
   }
 
-  /** Revokes a task on every worker; Celery sends no reply, neither does Flower wait. */
-  async revoke(taskId: string, terminate: boolean, signal: string): Promise<ControlResult> {
+  /**
+   * Revokes a task on every worker, and with `terminate` also kills it with `signal` (SIGTERM by
+   * default) where it runs; Celery sends no reply, neither does Flower wait.
+   */
+  async revoke(
+    taskId: string,
+    { terminate = false, signal = "SIGTERM" }: RevokeOptions = {},
+  ): Promise<ControlResult> {
     this.guardWrite();
     await this.#control.cast("revoke", { task_id: taskId, terminate, signal });
     return { message: `Revoked '${taskId}'` };

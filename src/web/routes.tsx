@@ -287,7 +287,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
         }
         const terminate = form.action === "terminate";
         const signal = form.signal ?? "SIGTERM";
-        const result = await deps.control.revoke(id, terminate, signal);
+        const result = await deps.control.revoke(id, { terminate, signal });
         return {
           message: terminate ? `${result.message}, terminating with ${signal}` : result.message,
           back,

@@ -80,7 +80,7 @@ export function registerControlRoutes(app: App, deps: ControlRouteDeps): void {
     const { terminate, signal } = await parseForm(c, Revoke);
     return jsonResponse(
       c,
-      await control.revoke(c.req.param("name"), terminate ?? false, signal || "SIGTERM"),
+      await control.revoke(c.req.param("name"), { terminate, signal: signal || undefined }),
     );
   });
 }

@@ -56,7 +56,7 @@ test("an unknown worker is 404 and read-only mode is 403 before anything is sent
   await rejectsWith(control.poolRestart("ghost"), 404, /Unknown worker 'ghost'/);
   const readOnly = setup(() => undefined, true);
   await rejectsWith(readOnly.control.shutdown("w"), 403, /Read only/);
-  await rejectsWith(readOnly.control.revoke("t", false, "SIGTERM"), 403, /Read only/);
+  await rejectsWith(readOnly.control.revoke("t"), 403, /Read only/);
   assert.equal(transport.published.length + readOnly.transport.published.length, 0);
 });
 
@@ -78,7 +78,9 @@ test("rate limit checks the task against the worker's registered list", async ()
 
 test("revoke broadcasts to every worker without waiting", async () => {
   const { transport, control } = setup(() => undefined);
-  assert.deepEqual(await control.revoke("abc", true, "SIGKILL"), { message: "Revoked 'abc'" });
+  assert.deepEqual(await control.revoke("abc", { terminate: true, signal: "SIGKILL" }), {
+    message: "Revoked 'abc'",
+  });
   assert.deepEqual(transport.published[0].body.arguments, {
     task_id: "abc",
     terminate: true,

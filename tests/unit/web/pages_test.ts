@@ -166,8 +166,8 @@ test("revoke and terminate from the task page reach the control service", async 
   assert.equal(terminate.status, 303, "a plain form goes back to the task page");
   assert.equal(terminate.headers.get("Location"), "/task/t2");
   assert.deepEqual(calls, [
-    { method: "revoke", args: ["t2", false, "SIGTERM"] },
-    { method: "revoke", args: ["t2", true, "SIGKILL"] },
+    { method: "revoke", args: ["t2", { terminate: false, signal: "SIGTERM" }] },
+    { method: "revoke", args: ["t2", { terminate: true, signal: "SIGKILL" }] },
   ]);
 });
 
