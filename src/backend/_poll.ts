@@ -156,6 +156,36 @@ export class PolledResults {
   }
 }
 
+/**
+ * The read side of a backend that polls: `get` and `watch` go through one
+ * {@linkcode PolledResults} over the backend's own {@linkcode PolledBackend.readMany}.
+ */
+export abstract class PolledBackend {
+  readonly #results: PolledResults;
+
+  constructor(options: PolledResultsOptions = {}) {
+    this.#results = new PolledResults((ids) => this.readMany(ids), options);
+  }
+
+  /** Reads many ids in one round trip to the store (see {@linkcode ReadMany}). */
+  protected abstract readMany(taskIds: string[]): Promise<Map<string, BatchRead>>;
+
+  /** The task's outcome, read in the next batch. Throws 503 when the store is unreachable. */
+  get(taskId: string): Promise<TaskOutcome> {
+    return this.#results.get(taskId);
+  }
+
+  /** Watches the task until it is ready, re-read by the shared poll loop. */
+  watch(taskId: string): Promise<ResultWatch> {
+    return Promise.resolve(this.#results.watch(taskId));
+  }
+
+  /** Ends the poll loop and fails what still waits. */
+  protected stopPolling(): void {
+    this.#results.close();
+  }
+}
+
 /** The 500 for a stored result Stalk cannot read (a pickle naming Python objects, bad JSON). */
 export function unreadable(taskId: string, error: unknown): StalkError {
   return new StalkError(

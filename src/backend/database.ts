@@ -5,10 +5,9 @@
  * waiter. A table that does not exist yet means nothing is stored: PENDING.
  */
 import { celeryRowOutcome, djangoRowOutcome } from "../celery/db_rows.ts";
-import type { TaskOutcome } from "../celery/task_result.ts";
 import { describeError } from "../log.ts";
-import { backendUnavailable, type ResultBackend, type ResultWatch } from "./backend.ts";
-import { type BatchRead, PolledResults, type PolledResultsOptions } from "./_poll.ts";
+import { backendUnavailable, type ResultBackend } from "./backend.ts";
+import { type BatchRead, PolledBackend, type PolledResultsOptions } from "./_poll.ts";
 import { MissingTable, type SqlPort, UniqueViolation } from "./sql_client.ts";
 import { abortStatements, type TableLayout } from "./_abort_sql.ts";
 
@@ -19,24 +18,15 @@ export interface DatabaseBackendOptions extends PolledResultsOptions {
 }
 
 /** Results read from (and aborts written to) a SQL database. */
-export class DatabaseBackend implements ResultBackend {
+export class DatabaseBackend extends PolledBackend implements ResultBackend {
   readonly kind = "database" as const;
   readonly #sql: SqlPort;
   readonly #layout: TableLayout;
-  readonly #results: PolledResults;
 
   constructor(sql: SqlPort, options: DatabaseBackendOptions) {
+    super(options);
     this.#sql = sql;
     this.#layout = options.tables;
-    this.#results = new PolledResults((ids) => this.#readMany(ids), options);
-  }
-
-  get(taskId: string): Promise<TaskOutcome> {
-    return this.#results.get(taskId);
-  }
-
-  watch(taskId: string): Promise<ResultWatch> {
-    return Promise.resolve(this.#results.watch(taskId));
   }
 
   /**
@@ -87,11 +77,11 @@ export class DatabaseBackend implements ResultBackend {
   }
 
   async close(): Promise<void> {
-    this.#results.close();
+    this.stopPolling();
     await this.#sql.close();
   }
 
-  async #readMany(ids: string[]): Promise<Map<string, BatchRead>> {
+  protected override async readMany(ids: string[]): Promise<Map<string, BatchRead>> {
     const table = this.#layout === "celery"
       ? "celery_taskmeta"
       : "django_celery_results_taskresult";

@@ -5,12 +5,12 @@
  * key in one multi-key `gets` per interval.
  */
 import { inflateSync } from "node:zlib";
-import { decodeResultBytes, type TaskOutcome } from "../celery/task_result.ts";
+import { decodeResultBytes } from "../celery/task_result.ts";
 import { abortedDocument, abortedMeta, RESULT_EXPIRES } from "../celery/aborted_result.ts";
 import { isPickle, pickleTextDict } from "../celery/pickle.ts";
 import { describeError } from "../log.ts";
-import { backendUnavailable, type ResultBackend, type ResultWatch } from "./backend.ts";
-import { type BatchRead, PolledResults, type PolledResultsOptions } from "./_poll.ts";
+import { backendUnavailable, type ResultBackend } from "./backend.ts";
+import { type BatchRead, PolledBackend, type PolledResultsOptions } from "./_poll.ts";
 import { type MemcachedConnection, type MemcachedItem, validKey } from "./memcached_client.ts";
 import { TASK_KEY_PREFIX } from "./redis.ts";
 
@@ -18,23 +18,14 @@ import { TASK_KEY_PREFIX } from "./redis.ts";
 const FLAG_ZLIB = 1 << 3;
 
 /** Results read from (and aborts written to) memcached. */
-export class MemcachedBackend implements ResultBackend {
+export class MemcachedBackend extends PolledBackend implements ResultBackend {
   readonly kind = "memcached" as const;
   readonly #servers: MemcachedConnection[];
-  readonly #results: PolledResults;
 
   /** With several servers, every read asks each one: Stalk does not mimic a client's hashing. */
   constructor(servers: MemcachedConnection[], options: PolledResultsOptions = {}) {
+    super(options);
     this.#servers = servers;
-    this.#results = new PolledResults((ids) => this.#readMany(ids), options);
-  }
-
-  get(taskId: string): Promise<TaskOutcome> {
-    return this.#results.get(taskId);
-  }
-
-  watch(taskId: string): Promise<ResultWatch> {
-    return Promise.resolve(this.#results.watch(taskId));
   }
 
   /**
@@ -71,7 +62,7 @@ export class MemcachedBackend implements ResultBackend {
   }
 
   close(): Promise<void> {
-    this.#results.close();
+    this.stopPolling();
     for (const server of this.#servers) server.close();
     return Promise.resolve();
   }
@@ -85,7 +76,7 @@ export class MemcachedBackend implements ResultBackend {
     });
   }
 
-  async #readMany(ids: string[]): Promise<Map<string, BatchRead>> {
+  protected override async readMany(ids: string[]): Promise<Map<string, BatchRead>> {
     const keys = ids.map((id) => TASK_KEY_PREFIX + id).filter(validKey);
     const perServer = await Promise.all(this.#servers.map((server) => server.getMany(keys)));
     const out = new Map<string, BatchRead>();
