@@ -54,7 +54,12 @@ interface Bundle {
   runtime?: HistogramSeries;
   prefetchTime?: Cell;
   prefetched?: Cell;
+  /** How much of `prefetched` is tasks in `#waiting`; the rest was restored from a snapshot. */
+  waiting: number;
 }
+
+/** The most tasks counted as prefetched at once; past it the oldest stops counting. */
+export const MAX_WAITING_TASKS = 100_000;
 
 /** Distinct (worker, task) label pairs kept by default; see `CeleryMetricsOptions.maxSeries`. */
 export const DEFAULT_MAX_SERIES = 10_000;
@@ -85,6 +90,8 @@ export class CeleryMetrics {
     ["worker"],
   );
   readonly #bundles = new Map<string, Map<string, Bundle>>();
+  /** The tasks counted in a `prefetched` gauge now, by id, oldest first. */
+  readonly #waiting = new Map<string, Bundle>();
   readonly #maxSeries: number;
   #pairs = 0;
   /** Observations refused by the cap, by family. */
@@ -144,15 +151,22 @@ export class CeleryMetrics {
     }
     // `task-sent` comes from clients: only workers' events touch the worker gauges, so a
     // client process (a web worker, a cron job) never gets a series of its own there.
-    if (!phase || phase.hasEta || type === "task-sent") return;
-    // Flower's rules: a received task without ETA is prefetched until it starts.
+    if (!phase || type === "task-sent") return;
+    // Flower's rules: a received task without ETA is prefetched until it starts. Flower counts
+    // events, so a retry or events out of order drive its gauge below 0 or leave it high;
+    // Stalk counts each task once, from its task-received to its next event of another kind.
+    const uuid = String(event.uuid);
+    const counted = type !== "task-received" && this.#stopWaiting(uuid);
+    if (phase.hasEta && !counted) return;
     switch (type) {
       case "task-received":
-        if (phase.started === null) this.#prefetched(bundle, worker, task).n++;
+        if (phase.started === null && !this.#waiting.has(uuid)) {
+          this.#startWaiting(uuid, bundle, worker, task);
+        }
         break;
       case "task-started":
         if (phase.received !== null) {
-          this.#prefetched(bundle, worker, task).n--;
+          if (!counted) this.#drainRestored(bundle, worker, task);
           this.#prefetchTime(bundle, worker, task).n = Math.max(
             0,
             event.timestamp - phase.received,
@@ -169,22 +183,54 @@ export class CeleryMetrics {
       case "task-rejected":
         // Flower never decrements here and drifts; a task that will not start is no longer
         // prefetched.
-        if (phase.received !== null && phase.started === null) {
-          this.#prefetched(bundle, worker, task).n--;
+        if (!counted && phase.received !== null && phase.started === null) {
+          this.#drainRestored(bundle, worker, task);
         }
         break;
     }
   }
 
+  #startWaiting(uuid: string, bundle: Bundle, worker: string, task: string): void {
+    if (this.#waiting.size >= MAX_WAITING_TASKS) {
+      const [oldest] = this.#waiting.keys();
+      this.#stopWaiting(oldest);
+    }
+    this.#prefetched(bundle, worker, task).n++;
+    bundle.waiting++;
+    this.#waiting.set(uuid, bundle);
+  }
+
+  /** Ends the count of a waiting task; whether it was counted. */
+  #stopWaiting(uuid: string): boolean {
+    const bundle = this.#waiting.get(uuid);
+    if (!bundle) return false;
+    this.#waiting.delete(uuid);
+    bundle.waiting--;
+    if (bundle.prefetched) bundle.prefetched.n--;
+    return true;
+  }
+
+  /** Flower's decrement for a task not counted here, from what a snapshot restored only. */
+  #drainRestored(bundle: Bundle, worker: string, task: string): void {
+    const cell = this.#prefetched(bundle, worker, task);
+    if (cell.n > bundle.waiting) cell.n--;
+  }
+
   /** Removes every series of `workers` (`--purge_offline_workers`). */
   purgeWorkers(workers: Iterable<string>): void {
+    const purged = new Set<Bundle>();
     for (const worker of workers) {
       const byTask = this.#bundles.get(worker);
       if (byTask) {
         this.#pairs -= byTask.size;
         this.#bundles.delete(worker);
+        for (const bundle of byTask.values()) purged.add(bundle);
       }
       for (const family of this.#families()) family.removeWhere("worker", worker);
+    }
+    if (purged.size === 0) return;
+    for (const [uuid, bundle] of this.#waiting) {
+      if (purged.has(bundle)) this.#waiting.delete(uuid);
     }
   }
 
@@ -266,7 +312,7 @@ export class CeleryMetrics {
       byTask = new Map();
       this.#bundles.set(worker, byTask);
     }
-    bundle = { events: new Map() };
+    bundle = { events: new Map(), waiting: 0 };
     byTask.set(task, bundle);
     this.#pairs++;
     return bundle;

@@ -122,3 +122,59 @@ test("purging a worker removes every series it labels", () => {
   assert.doesNotMatch(text, /worker="w"/);
   assert.match(text, /worker="v"/);
 });
+
+test("a retried task is prefetched once per attempt and the gauge never goes below 0", () => {
+  const { metrics, feed } = setup();
+  const prefetched = () =>
+    line(metrics.render(), 'flower_worker_prefetched_tasks{worker="w",task="t"}');
+  feed({ type: "task-received", uuid: "a", name: "t", hostname: "w", timestamp: NOW });
+  feed({ type: "task-started", uuid: "a", hostname: "w", timestamp: NOW + 1 });
+  feed({ type: "task-retried", uuid: "a", hostname: "w", timestamp: NOW + 2 });
+  // The retry comes back without an ETA: the task is already marked started.
+  feed({ type: "task-received", uuid: "a", name: "t", hostname: "w", timestamp: NOW + 3 });
+  feed({ type: "task-started", uuid: "a", hostname: "w", timestamp: NOW + 4 });
+  feed({ type: "task-succeeded", uuid: "a", hostname: "w", timestamp: NOW + 5, runtime: 1 });
+  assert.equal(prefetched(), 'flower_worker_prefetched_tasks{worker="w",task="t"} 0');
+});
+
+test("a task whose retry (with an ETA) is received before it starts stops counting", () => {
+  const { metrics, feed } = setup();
+  const prefetched = () =>
+    line(metrics.render(), 'flower_worker_prefetched_tasks{worker="w",task="t"}');
+  feed({ type: "task-received", uuid: "a", name: "t", hostname: "w", timestamp: NOW });
+  assert.equal(prefetched(), 'flower_worker_prefetched_tasks{worker="w",task="t"} 1');
+  feed({
+    type: "task-received",
+    uuid: "a",
+    name: "t",
+    hostname: "w",
+    timestamp: NOW + 1,
+    eta: "2023-11-14T22:13:30+00:00",
+  });
+  feed({ type: "task-started", uuid: "a", hostname: "w", timestamp: NOW + 2 });
+  assert.equal(prefetched(), 'flower_worker_prefetched_tasks{worker="w",task="t"} 0');
+});
+
+test("restored prefetch counts drain by Flower's rules, never below 0", () => {
+  const state = new State({ maxTasks: 100, maxWorkers: 10, now: () => NOW + 1 });
+  let metrics = new CeleryMetrics(state, [0.1, 1]);
+  const feed = (event: Omit<CeleryEvent, "clock" | "local_received">) => {
+    const full = { clock: 1, local_received: event.timestamp, ...event } as CeleryEvent;
+    state.apply(full);
+    metrics.observe(full);
+  };
+  const prefetched = () =>
+    line(metrics.render(), 'flower_worker_prefetched_tasks{worker="w",task="t"}');
+  feed({ type: "task-received", uuid: "a", name: "t", hostname: "w", timestamp: NOW });
+  // A restart: the state and the saved series come back, the ids counted do not.
+  const image = metrics.image();
+  metrics = new CeleryMetrics(state, [0.1, 1]);
+  assert.ok(metrics.restore(image));
+  assert.equal(prefetched(), 'flower_worker_prefetched_tasks{worker="w",task="t"} 1');
+  feed({ type: "task-started", uuid: "a", hostname: "w", timestamp: NOW + 1 });
+  assert.equal(prefetched(), 'flower_worker_prefetched_tasks{worker="w",task="t"} 0');
+  feed({ type: "task-received", uuid: "b", name: "t", hostname: "w", timestamp: NOW + 2 });
+  feed({ type: "task-started", uuid: "b", hostname: "w", timestamp: NOW + 3 });
+  feed({ type: "task-started", uuid: "b", hostname: "w", timestamp: NOW + 4 });
+  assert.equal(prefetched(), 'flower_worker_prefetched_tasks{worker="w",task="t"} 0');
+});
