@@ -63,8 +63,12 @@ export function startEventStream(
           kwargs: "{}",
           retries: 0,
         };
+        // A publish that outlives its timeout still fails later (the broker closes the
+        // connection when it stops): observe that, or it is an unhandled rejection.
+        const published = publish("task.received", JSON.stringify(event));
+        published.catch(() => {});
         try {
-          await withTimeout(publish("task.received", JSON.stringify(event)), 2_000);
+          await withTimeout(published, 2_000);
         } catch {
           break;
         }
