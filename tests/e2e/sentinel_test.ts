@@ -87,9 +87,11 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
     // master dies once the worker has taken the first ones off the queue, read on the broker
     // itself: on a loaded machine Stalk may be seconds behind, and waiting for it to report the
     // first success let the whole stream end before the fail-over.
-    const stream = await send(60, "tasks.nap", [0.1]);
+    // 150 naps (15 s or more) outlast the time Stalk takes to follow the fail-over, which the
+    // binary's full runs showed can exceed 6 s.
+    const stream = await send(150, "tasks.nap", [0.1]);
     await waitFor(
-      async () => Number(await redisCliAt(cluster.master.port, ["LLEN", "celery"])) < 60,
+      async () => Number(await redisCliAt(cluster.master.port, ["LLEN", "celery"])) < 150,
       { timeout: 15_000, interval: 50, message: "the worker to start on the stream" },
     );
     // The master dies; the sentinels agree it is down (1 s) and promote the replica.
