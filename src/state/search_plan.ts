@@ -13,6 +13,7 @@ import { fold } from "../search/fold.ts";
 import { kwargsPairs } from "../search/match_task.ts";
 import { idHash, prefixKey } from "./id_keys.ts";
 import type { Interner } from "./intern.ts";
+import { countPairHits, forEachPairHit, pairHash } from "./pair_index.ts";
 import { type HitMode, markHits } from "./search_text.ts";
 import { SlotList, type SlotLists } from "./slot_list.ts";
 import { NO_RETRIES } from "./task_columns.ts";
@@ -100,7 +101,7 @@ function cost(node: SearchNode): number {
     case "uuid":
       return 1;
     case "pair":
-      return 4;
+      return 1;
     case "not":
       return cost(node.child);
     default:
@@ -139,8 +140,13 @@ class Binder {
    * `FEW` (found by running the term over every chunk: integer keys or child links, cheap).
    */
   few(node: SearchNode): number[] | undefined {
-    if (node.kind !== "parent" && node.kind !== "root" && node.kind !== "uuid") return undefined;
+    const kind = node.kind;
+    if (kind !== "parent" && kind !== "root" && kind !== "uuid" && kind !== "pair") {
+      return undefined;
+    }
     const store = this.#store;
+    // A common pair is known to be common from its hash counts, before any kwargs is parsed.
+    if (kind === "pair" && this.#pairCount(node.pair) > FEW) return undefined;
     const evaluate = this.#term(node);
     const out = new Uint8Array(CHUNK);
     const slots: number[] = [];
@@ -168,6 +174,17 @@ class Binder {
       return { table, lists: node.field === "name" ? index.byName : index.byWorker };
     }
     return undefined;
+  }
+
+  /** An upper bound on the slots holding `pair`, read from the pair index's hashes. */
+  #pairCount(pair: string): number {
+    const store = this.#store;
+    const hash = pairHash(pair);
+    let count = 0;
+    for (let chunk = 0; chunk * CHUNK < store.size; chunk++) {
+      count += countPairHits(store.pairs.block(chunk), hash);
+    }
+    return count;
   }
 
   #combine(kind: "and" | "or", children: SearchNode[]): ChunkEval {
@@ -333,38 +350,24 @@ class Binder {
   }
 
   /**
-   * `kwargs:key=value`: the parsed pairs decide, but only for tasks whose kwargs text holds the
-   * pair as a repr writes it. Keyword names are always strings, so `'key': ` precedes the value,
-   * which is written bare (numbers, `True`, `None`) or quoted. Other texts fall back to the key.
+   * `kwargs:key=value`: the pair index names the slots holding a pair of the same hash, and
+   * their parsed pairs decide (one parse per distinct kwargs text of the query).
    */
   #pair(pair: string): ChunkEval {
-    const cols = this.#store.cols;
-    const eq = pair.indexOf("=");
-    const key = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    // The lead leaves out the opening quote: a rare first character makes `indexOf` fast.
-    const lead = VERBATIM.test(key) ? `${key}': ` : undefined;
-    const tails = value === ""
-      ? ["none", "''", '""']
-      : VERBATIM.test(value)
-      ? [value, `'${value}'`, `"${value}"`]
-      : [""];
-    // One pass per written form finds few places; one pass for the key alone and a comparison
-    // at each of its (many) places was slower.
-    const finds = lead === undefined
-      ? []
-      : tails.map((tail) => this.#hits(["kwargs"], lead + tail, "substring"));
-    const scratch = new Uint8Array(CHUNK);
+    const store = this.#store;
+    const hash = pairHash(pair);
+    const decided = new Map<string, boolean>();
+    const holds = (kwargs: string) => {
+      let yes = decided.get(kwargs);
+      if (yes === undefined) decided.set(kwargs, yes = kwargsPairs(kwargs).has(pair));
+      return yes;
+    };
     return (chunk, base, out) => {
-      if (finds.length === 0) out.fill(1);
-      else finds[0](chunk, base, out);
-      for (let f = 1; f < finds.length; f++) {
-        finds[f](chunk, base, scratch);
-        for (let i = 0; i < CHUNK; i++) out[i] |= scratch[i];
-      }
-      for (let i = out.indexOf(1); i >= 0; i = out.indexOf(1, i + 1)) {
-        if (!kwargsPairs(cols.kwargs.get(base + i)).has(pair)) out[i] = 0;
-      }
+      out.fill(0);
+      const kwargs = store.cols.kwargs;
+      forEachPairHit(store.pairs.block(chunk), hash, (slot) => {
+        if (out[slot] === 0 && holds(kwargs.get(base + slot)!)) out[slot] = 1;
+      });
     };
   }
 }
@@ -374,9 +377,6 @@ class Binder {
  * stay cheaper than walking every task.
  */
 const FEW = 4096;
-
-/** Text a Python repr writes unchanged inside quotes, so it can be looked for as is. */
-const VERBATIM = /^[\w .:@/+-]+$/;
 
 /** One byte per interned id + 1 (so NONE reads index 0): 1 where the folded value is accepted. */
 function internedTable(table: Interner, accept: (folded: string) => boolean): Uint8Array {

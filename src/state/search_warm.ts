@@ -20,11 +20,12 @@ export async function warmSearch(
   sliceMs = SLICE_MS,
 ): Promise<void> {
   const texts = new Set<SearchColumn>();
-  const keys = new Set<"uuid" | "root_id">();
+  const keys = new Set<"uuid" | "root_id" | "pairs">();
   collect(search.node, texts, keys);
   const builders = [
     ...[...texts].map((column) => (chunk: number) => store.searchText[column].block(chunk)),
     ...[...keys].map((column) => (chunk: number) => {
+      if (column === "pairs") return void store.pairs.block(chunk);
       // A chunk of ids that are not canonical uuids is searched by its text.
       if (store.idKeys[column].block(chunk).irregular) store.searchText.uuid.block(chunk);
     }),
@@ -42,8 +43,12 @@ export async function warmSearch(
   }
 }
 
-/** The text columns and id keys the store's evaluation of `node` reads. */
-function collect(node: SearchNode, texts: Set<SearchColumn>, keys: Set<"uuid" | "root_id">) {
+/** The text columns and keys (of ids, of kwargs pairs) the store's evaluation of `node` reads. */
+function collect(
+  node: SearchNode,
+  texts: Set<SearchColumn>,
+  keys: Set<"uuid" | "root_id" | "pairs">,
+) {
   switch (node.kind) {
     case "and":
     case "or":
@@ -57,7 +62,7 @@ function collect(node: SearchNode, texts: Set<SearchColumn>, keys: Set<"uuid" | 
       } else if (node.field !== "name" && node.field !== "worker") texts.add(node.field);
       return;
     case "pair":
-      texts.add("kwargs");
+      keys.add("pairs");
       return;
     case "uuid":
       keys.add("uuid");

@@ -11,6 +11,7 @@
 import { ChildLinks } from "./children.ts";
 import { IdKeys } from "./id_keys.ts";
 import { Interner, NONE } from "./intern.ts";
+import { PairIndex } from "./pair_index.ts";
 import { SearchText } from "./search_text.ts";
 import { SlotIndex } from "./slot_index.ts";
 import { NO_RETRIES, TaskColumns, type TimeField } from "./task_columns.ts";
@@ -56,6 +57,8 @@ export class TaskStore {
   readonly searchText: Readonly<Record<SearchColumn, SearchText>>;
   /** Integer keys of ids for `uuid:` prefixes and `root:`, built on first search. */
   readonly idKeys: { readonly uuid: IdKeys; readonly root_id: IdKeys };
+  /** Hashes of the kwargs' `key=value` pairs for `kwargs:key=value`, built on first search. */
+  readonly pairs: PairIndex;
 
   #slots: SlotIndex;
   #cursor = 0;
@@ -85,6 +88,7 @@ export class TaskStore {
       exception: new SearchText(c.exception),
     };
     this.idKeys = { uuid: new IdKeys(c.uuid, "prefix"), root_id: new IdKeys(c.root_id, "hash") };
+    this.pairs = new PairIndex(c.kwargs);
   }
 
   /** Tasks held. */

@@ -85,6 +85,7 @@ export function searchRoutes(id: string): Route[] {
     search("result: none match", "result:zzqx-nowhere", 50),
     search("exception:", "exception:upstream", 50),
     search("kwargs:k=v", "kwargs:priority=5", 50),
+    search("kwargs: pair nobody has", "kwargs:priority=6", 5),
     search("uuid: prefix", `uuid:${id.slice(0, 8)}`, 50),
     search("OR of names + NOT", "(name:tasks.add OR name:tasks.echo) -state:SUCCESS", 50),
     search("state: (exact)", "state:FAILURE", 5),

@@ -1,7 +1,8 @@
 /**
  * In-process search cost at scale, without HTTP or wrk: a store of `--tasks` finished tasks with
  * the flood's names, args, kwargs and results (or, with `--unique`, args and results that differ
- * in every task, the worst case for the folded text), then each search case of
+ * in every task, the worst case for the folded text, and kwargs with a pair of their own), then
+ * each search case of
  * `api.ts#searchRoutes` planned and paged (limit 100) 15 times: the first run (which builds the
  * folded text), p50 and max; and the folded text's bytes per task.
  *
@@ -34,6 +35,9 @@ const KWARGS = ["{}", "{'k': 3}", "{'retry': True, 'priority': 5}", "{'locale': 
 const RESULTS = ["3", "None", "'done'", "{'ok': True, 'id': 98123, 'charged': '129.00'}"];
 
 const random = prng(14);
+/** `kwargs` with a pair of its own first, `'request_id': i`. */
+const withRequestId = (kwargs: string, i: number) =>
+  kwargs === "{}" ? `{'request_id': ${i}}` : kwargs.replace("{", `{'request_id': ${i}, `);
 const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
 const store = new TaskStore(count);
 const t0 = 1_767_225_600;
@@ -42,7 +46,7 @@ for (let i = 0; i < count; i++) {
   const task = JSON.parse(JSON.stringify({
     id: crypto.randomUUID(),
     args: values.unique ? `('user-${i}', ${i * 7})` : pick(ARGS),
-    kwargs: pick(KWARGS),
+    kwargs: values.unique ? withRequestId(pick(KWARGS), i) : pick(KWARGS),
     result: values.unique ? `{'id': ${i}, 'ok': True}` : pick(RESULTS),
   }));
   const slot = store.create(task.id);
@@ -73,7 +77,10 @@ const cases: [string, string, Partial<TaskQuery>?][] = [
   ["result: none match", "result:zzqx-nowhere"],
   ["exception:", "exception:upstream"],
   ["kwargs:k=v", "kwargs:priority=5"],
-  ["kwargs: rare pair", "kwargs:priority=6"],
+  ["kwargs: pair nobody has", "kwargs:priority=6"],
+  ...(values.unique
+    ? [["kwargs: one task", `kwargs:request_id=${count - 50}`] as [string, string]]
+    : []),
   ["uuid: prefix", `uuid:${id.slice(0, 8)}`],
   ["root: no match", "root:nothing"],
   ["root: a workflow", `root:${store.cols.root_id.get(count - 25)}`],
@@ -140,6 +147,7 @@ console.log(
       ]
       : []),
     `Folded search text held: ${Math.round(bytes / count)} B per task; id keys (uuid: and ` +
-    `root:): ${(keyBytes / count).toFixed(1)} B per task.`,
+    `root:): ${(keyBytes / count).toFixed(1)} B per task; kwargs pair index: ` +
+    `${(store.pairs.bytes / count).toFixed(1)} B per task.`,
   ].join("\n"),
 );

@@ -41,6 +41,14 @@ test("warming builds the blocks the search reads, and only those, yielding as it
   assert.equal(searchText.exception.bytes, 0, "no term reads exceptions");
   assert.equal(idKeys.uuid.bytes, 0, "no uuid: term");
   assert.equal(idKeys.root_id.bytes, 5 * 4096 * 4, "root: keys for every chunk");
+  assert.equal(tasks.pairs.bytes, 20_000 * 6, "a kwargs pair per task, 6 bytes each");
+});
+
+test("a kwargs:key=value search warms the pair index, not the kwargs text", async () => {
+  const tasks = store();
+  await warmSearch(tasks, search("kwargs:n=3"), 0);
+  assert.equal(tasks.pairs.bytes, 20_000 * 6);
+  assert.equal(tasks.searchText.kwargs.bytes, 0);
 });
 
 test("a warmed search answers as a cold one", async () => {
