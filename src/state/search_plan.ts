@@ -14,7 +14,7 @@ import { kwargsPairs } from "../search/match_task.ts";
 import { idHash, prefixKey } from "./id_keys.ts";
 import type { Interner } from "./intern.ts";
 import { countPairHits, forEachPairHit, pairHash } from "./pair_index.ts";
-import { type HitMode, markHits } from "./search_text.ts";
+import { hexLike, type HitMode, markHits } from "./search_text.ts";
 import { SlotList, type SlotLists } from "./slot_list.ts";
 import { NO_RETRIES } from "./task_columns.ts";
 import type { SearchColumn, TaskStore } from "./task_store.ts";
@@ -280,14 +280,14 @@ class Binder {
   /** Slots where `term` sits in one of `columns` as `mode` says. */
   #hits(columns: SearchColumn[], term: string, mode: HitMode): ChunkEval {
     const text = this.#store.searchText;
-    // Most words cannot be in a uuid; its text is skipped when every id in it is canonical.
-    const hexLike = /^[0-9a-f-]*$/.test(term);
+    // Most words cannot be in a uuid: the ids' text is neither read nor built when every id of
+    // the chunk is canonical.
+    const hexTerm = hexLike(term);
     return (chunk, _base, out) => {
       out.fill(0);
       for (const column of columns) {
-        const block = text[column].block(chunk);
-        if (column === "uuid" && block.hexOnly && !hexLike) continue;
-        markHits(block, term, mode, out);
+        if (column === "uuid" && !hexTerm && text.uuid.hexOnly(chunk)) continue;
+        markHits(text[column].block(chunk), term, mode, out);
       }
     };
   }

@@ -7,6 +7,7 @@
  */
 import type { SearchNode } from "../search/ast.ts";
 import type { SearchColumn, TaskStore } from "./task_store.ts";
+import { hexLike } from "./search_text.ts";
 import { CHUNK } from "./text_column.ts";
 import type { CompiledSearch } from "./types.ts";
 
@@ -20,12 +21,18 @@ export async function warmSearch(
   sliceMs = SLICE_MS,
 ): Promise<void> {
   const texts = new Set<SearchColumn>();
-  const keys = new Set<"uuid" | "root_id" | "pairs">();
+  const keys = new Set<Key>();
   collect(search.node, texts, keys);
+  if (texts.has("uuid")) keys.delete("words");
   const builders = [
     ...[...texts].map((column) => (chunk: number) => store.searchText[column].block(chunk)),
     ...[...keys].map((column) => (chunk: number) => {
       if (column === "pairs") return void store.pairs.block(chunk);
+      // A word is looked for in the ids of a chunk only when they are not all canonical.
+      if (column === "words") {
+        if (!store.searchText.uuid.hexOnly(chunk)) store.searchText.uuid.block(chunk);
+        return;
+      }
       // A chunk of ids that are not canonical uuids is searched by its text.
       if (store.idKeys[column].block(chunk).irregular) store.searchText.uuid.block(chunk);
     }),
@@ -43,12 +50,14 @@ export async function warmSearch(
   }
 }
 
-/** The text columns and keys (of ids, of kwargs pairs) the store's evaluation of `node` reads. */
-function collect(
-  node: SearchNode,
-  texts: Set<SearchColumn>,
-  keys: Set<"uuid" | "root_id" | "pairs">,
-) {
+/**
+ * What else a search reads: id keys (`uuid`, `root_id`), the kwargs pair index, or (`words`) the
+ * text of the ids only in chunks where some id is not a canonical uuid.
+ */
+type Key = "uuid" | "root_id" | "pairs" | "words";
+
+/** The text columns and keys the store's evaluation of `node` reads. */
+function collect(node: SearchNode, texts: Set<SearchColumn>, keys: Set<Key>) {
   switch (node.kind) {
     case "and":
     case "or":
@@ -58,7 +67,10 @@ function collect(
       return collect(node.child, texts, keys);
     case "text":
       if (node.field === null) {
-        for (const column of ["uuid", "args", "kwargs", "result"] as const) texts.add(column);
+        for (const column of ["args", "kwargs", "result"] as const) texts.add(column);
+        // Most words cannot be in a canonical uuid (`search_plan.ts` skips those chunks).
+        if (hexLike(node.value)) texts.add("uuid");
+        else keys.add("words");
       } else if (node.field !== "name" && node.field !== "worker") texts.add(node.field);
       return;
     case "pair":

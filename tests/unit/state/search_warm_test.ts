@@ -60,3 +60,22 @@ test("a warmed search answers as a cold one", async () => {
     assert.deepEqual(listed(warm), listed(cold), text);
   }
 });
+
+test("a word is not looked for in canonical ids, so their text is not built for it", async () => {
+  const tasks = new TaskStore(10_000);
+  for (let i = 0; i < 10_000; i++) {
+    const slot = tasks.create(crypto.randomUUID());
+    tasks.cols.args.set(slot, `('word-${i}',)`);
+    tasks.touch(slot);
+  }
+  await warmSearch(tasks, search("word-77"), 0);
+  assert.equal(tasks.searchText.uuid.bytes, 0);
+  const query = { offset: 0, descending: false, search: search("word-77") };
+  assert.equal(querySlots(tasks, query).length, 111, "word-77, word-770…779, word-7700…7799");
+  assert.equal(tasks.searchText.uuid.bytes, 0, "nor read by the search");
+  // A term that could be in an id is looked for there too.
+  const id = tasks.cols.uuid.get(42);
+  await warmSearch(tasks, search(id.slice(9, 18)), 0);
+  assert.ok(tasks.searchText.uuid.bytes > 10_000 * 36);
+  assert.deepEqual(querySlots(tasks, { ...query, search: search(id.slice(9, 18)) }), [42]);
+});
