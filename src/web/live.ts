@@ -27,18 +27,38 @@ export interface LiveView {
 export interface LiveOptions {
   /** Milliseconds between renders of a changed view: updates are coalesced to this rate. */
   intervalMs?: number;
+  /**
+   * The longest wait between two ticks, whatever the renders cost: an event reaches the browser
+   * within about this plus one tick's renders. Default 700, for issue #11's 1 s.
+   */
+  maxIntervalMs?: number;
   /** Bytes a client may leave unread before it is cut off. */
   maxBufferBytes?: number;
   /** Milliseconds between keep-alive comments. */
   keepAliveMs?: number;
   /**
-   * The largest share of the process's CPU renders may take: after a tick whose renders took
-   * `t` ms of CPU, the next waits at least `t × (1 / share − 1)`. Rendering many views of a
-   * large store thus slows the updates, never the ingestion. Default 0.1.
+   * The largest share of the process's CPU the streams may take: after a tick whose renders and
+   * writes took `t` ms of CPU, the next waits at least `t × (1 / share − 1)`, up to
+   * `maxIntervalMs`. Rendering many views of a large store thus slows the updates before the
+   * ingestion. Default 0.05, so that ingestion at full speed keeps 95 % of its core.
    */
   renderShare?: number;
   /** Time and timers; the system's by default, a fake clock in unit tests. */
   clock?: LiveClock;
+}
+
+/**
+ * How long the ticker waits after a tick that took `busyMs` of CPU: the interval, stretched so
+ * that the streams keep to `share` of the CPU, but never past `maxMs` (latency comes first).
+ */
+export function tickDelay(
+  busyMs: number,
+  intervalMs: number,
+  maxMs: number,
+  share: number,
+): number {
+  const spaced = busyMs * (1 / share - 1);
+  return Math.max(intervalMs, Math.min(maxMs, spaced));
 }
 
 /** What {@linkcode LiveStreams} reads the time from and schedules its ticks with. */
@@ -67,8 +87,10 @@ const SYSTEM_CLOCK: LiveClock = {
 interface Stream {
   view: LiveView;
   controller: ReadableStreamDefaultController<Uint8Array>;
-  /** The event count of the last render sent. */
+  /** The event count of the last render sent; -1 before the first. */
   sentAt: number;
+  /** An event of its task (task views), or a first render, is waiting to be shown. */
+  dirty: boolean;
   /** When it was last rendered, for polled views. */
   renderedAt: number;
   lastWrite: number;
@@ -76,12 +98,17 @@ interface Stream {
 }
 
 const encoder = new TextEncoder();
+const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
+const RETRY = encoder.encode("retry: 1000\n\n");
 
 /** One SSE message: `id`, `event: patch` and the HTML split over `data:` lines. */
 export function sseMessage(id: number, html: string): string {
-  const data = html.split(/\r\n|\r|\n/).map((line) => `data: ${line}`).join("\n");
-  return `id: ${id}\nevent: patch\n${data}\n\n`;
+  // One pass over the HTML (a tasks page is tens of kilobytes, several times a second).
+  const data = html.replace(LINE_BREAK, "\ndata: ");
+  return `id: ${id}\nevent: patch\ndata: ${data}\n\n`;
 }
+
+const LINE_BREAK = /\r\n|\r|\n/g;
 
 /** Every open stream and the ticker that feeds them. */
 export class LiveStreams {
@@ -98,17 +125,19 @@ export class LiveStreams {
   #received = 0;
   /** The pending tick's timer, while any stream is open. */
   #timer?: unknown;
-  #ticking = false;
-  /** CPU milliseconds the last tick spent rendering (the synchronous part of each render). */
+  /** Keys whose render is still awaited (the broker page asks the broker): not started again. */
+  readonly #rendering = new Set<string>();
+  /** CPU milliseconds of the last tick: its renders and writes, and those of late renders. */
   #busy = 0;
   #closed = false;
 
   constructor(subscribe: Subscribe, options: LiveOptions = {}) {
     this.#options = {
       intervalMs: 400,
+      maxIntervalMs: 700,
       maxBufferBytes: 1024 * 1024,
       keepAliveMs: 15_000,
-      renderShare: 0.1,
+      renderShare: 0.05,
       clock: SYSTEM_CLOCK,
       ...options,
     };
@@ -136,11 +165,13 @@ export class LiveStreams {
       : -1;
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
+        // A task view cannot tell whether its task changed while away: it always renders.
+        const fresh = view.task !== undefined || resumed < 0 || resumed > this.#events;
         stream = {
           view,
           controller,
-          // A task view cannot tell whether its task changed while away: it always renders.
-          sentAt: view.task !== undefined || resumed > this.#events ? -1 : resumed,
+          sentAt: fresh ? -1 : resumed,
+          dirty: fresh,
           renderedAt: 0,
           lastWrite: this.#options.clock.now(),
           closed: false,
@@ -156,9 +187,12 @@ export class LiveStreams {
           set.add(stream);
         }
         // Tell the browser how soon to come back after a cut-off.
-        this.#write(stream, "retry: 1000\n\n");
+        this.#write(stream, RETRY);
         this.#start();
-        void this.#tick();
+        // Only this stream, at once: a reconnecting crowd must not drive the other views' ticks.
+        if (this.#stale(stream, this.#options.clock.now())) {
+          this.#render(view.key, [stream], this.#options.clock.now());
+        }
       },
       cancel: () => this.#drop(stream),
     }, new ByteLengthQueuingStrategy({ highWaterMark: this.#options.maxBufferBytes }));
@@ -179,7 +213,7 @@ export class LiveStreams {
     const uuid = event.uuid;
     if (typeof uuid === "string" && this.#watchers.size > 0) {
       const watchers = this.#watchers.get(uuid);
-      if (watchers) { for (const stream of watchers) stream.sentAt = Math.min(stream.sentAt, -1); }
+      if (watchers) { for (const stream of watchers) stream.dirty = true; }
     }
     // Heartbeats change the dashboard (load, active) as much as task events change listings.
     this.#changedAt = this.#events;
@@ -188,12 +222,12 @@ export class LiveStreams {
   /** Schedules the next tick, unless one is pending: one timer whatever the number of streams. */
   #start(): void {
     if (this.#timer !== undefined || this.#closed) return;
+    const { intervalMs, maxIntervalMs, renderShare } = this.#options;
     this.#timer = this.#options.clock.setTimeout(() => {
       this.#timer = undefined;
-      void this.#tick().then(() => {
-        if (this.#streams.size > 0) this.#start();
-      });
-    }, Math.max(this.#options.intervalMs, this.#busy * (1 / this.#options.renderShare - 1)));
+      this.#tick();
+      if (this.#streams.size > 0) this.#start();
+    }, tickDelay(this.#busy, intervalMs, maxIntervalMs, renderShare));
   }
 
   #stop(): void {
@@ -201,64 +235,95 @@ export class LiveStreams {
     this.#timer = undefined;
   }
 
-  async #tick(): Promise<void> {
-    if (this.#ticking) return;
-    this.#ticking = true;
+  #cpu(): number {
     const clock = this.#options.clock;
-    const cpu = clock.cpu ? () => clock.cpu!() : () => clock.now();
-    let busy = 0;
-    try {
-      const now = clock.now();
-      const renders = new Map<string, Promise<string>>();
-      for (const stream of [...this.#streams]) {
-        if (stream.closed) continue;
-        if (!this.#stale(stream, now)) {
-          if (now - stream.lastWrite >= this.#options.keepAliveMs) {
-            this.#write(stream, ": keep-alive\n\n");
-          }
-          continue;
-        }
-        const at = this.#events;
-        let render = renders.get(stream.view.key);
-        if (!render) {
-          const started = cpu();
-          try {
-            render = Promise.resolve(stream.view.render());
-          } catch (error) {
-            render = Promise.reject(error);
-          }
-          busy += cpu() - started;
-          renders.set(stream.view.key, render);
-        }
-        let html: string;
-        try {
-          html = await render;
-        } catch {
-          // A failed render (broker down for the queue table) is retried at the next tick.
-          stream.renderedAt = now;
-          continue;
-        }
-        stream.sentAt = at;
-        stream.renderedAt = now;
-        this.#write(stream, sseMessage(at, html));
+    return clock.cpu ? clock.cpu() : clock.now();
+  }
+
+  /**
+   * Renders every stale view once per key and writes it to its streams. Synchronous: a render
+   * that returns a promise is written when it settles, and holds up no other view.
+   */
+  #tick(): void {
+    const started = this.#cpu();
+    this.#busy = 0;
+    const now = this.#options.clock.now();
+    const stale = new Map<string, Stream[]>();
+    for (const stream of this.#streams) {
+      if (this.#stale(stream, now)) {
+        const key = stream.view.key;
+        if (this.#rendering.has(key)) continue;
+        const group = stale.get(key);
+        if (group) group.push(stream);
+        else stale.set(key, [stream]);
+      } else if (now - stream.lastWrite >= this.#options.keepAliveMs) {
+        this.#write(stream, KEEP_ALIVE);
       }
-    } finally {
-      this.#ticking = false;
-      this.#busy = busy;
     }
+    for (const [key, group] of stale) this.#render(key, group, now);
+    this.#busy += this.#cpu() - started;
     if (this.#streams.size === 0) this.#stop();
+  }
+
+  /** Renders `group`'s view (streams of one key) once and sends it to each of them. */
+  #render(key: string, group: Stream[], now: number): void {
+    const at = this.#events;
+    for (const stream of group) {
+      stream.dirty = false;
+      stream.renderedAt = now;
+    }
+    let html: string | Promise<string>;
+    try {
+      html = group[0].view.render();
+    } catch {
+      // A failed render is retried at the next tick.
+      this.#retry(group);
+      return;
+    }
+    if (typeof html === "string") {
+      this.#send(group, at, html);
+      return;
+    }
+    this.#rendering.add(key);
+    html.then(
+      (text) => {
+        const started = this.#cpu();
+        this.#send(group, at, text);
+        this.#busy += this.#cpu() - started;
+      },
+      // A failed render (broker down for the queue table) is retried at the next tick.
+      () => this.#retry(group),
+    ).finally(() => this.#rendering.delete(key));
+  }
+
+  #retry(group: Stream[]): void {
+    // Polled views retry at their next poll; the others as soon as the next tick.
+    for (const stream of group) if (stream.view.pollMs === undefined) stream.dirty = true;
+  }
+
+  /** Encodes one message and queues it on every stream of `group`. */
+  #send(group: Stream[], at: number, html: string): void {
+    const bytes = encoder.encode(sseMessage(at, html));
+    for (const stream of group) {
+      if (stream.closed) continue;
+      stream.sentAt = at;
+      this.#write(stream, bytes);
+    }
   }
 
   #stale(stream: Stream, now: number): boolean {
     const { view } = stream;
-    if (stream.sentAt < 0) return true;
+    if (stream.dirty) return true;
     if (view.pollMs !== undefined) return now - stream.renderedAt >= view.pollMs;
     if (view.task !== undefined) return false;
     return this.#changedAt > stream.sentAt;
   }
 
-  /** Queues `text`; cuts the stream off when its client has left too much unread. */
-  #write(stream: Stream, text: string): void {
+  /**
+   * Queues `bytes` (shared by every stream of a key: never changed once queued); cuts the
+   * stream off when its client has left too much unread.
+   */
+  #write(stream: Stream, bytes: Uint8Array): void {
     if (stream.closed) return;
     const desired = stream.controller.desiredSize;
     if (desired !== null && desired <= 0) {
@@ -266,7 +331,7 @@ export class LiveStreams {
       return;
     }
     try {
-      stream.controller.enqueue(encoder.encode(text));
+      stream.controller.enqueue(bytes);
       stream.lastWrite = this.#options.clock.now();
     } catch {
       this.#drop(stream);

@@ -424,8 +424,14 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     const headOfList = isLiveHead(view);
     // Off the head of the list the rows stay put: the ones the page showed are refreshed in place.
     const shown = headOfList ? [] : readTasksPage(state, view).tasks.map((task) => task.uuid);
+    // Browsers on the same view share a render: the head of the list whatever their `since`
+    // (it is not shown there), another view when it also shows the same rows since the same count.
+    const same = Object.entries(viewQuery(view, defaults))
+      .filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${value}`)
+      .join("&");
+    const key = headOfList ? `${same}` : `${same}\n${since}\n${shown.join(",")}`;
     return sse(c, {
-      key: `tasks\n${new URL(c.req.url).search}\n${who(c)}`,
+      key: `tasks\n${key}\n${who(c)}`,
       render: () => {
         const ctx = pageContext(c, deps);
         const chips = (
@@ -478,7 +484,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     const tab = c.req.query("tab");
     return sse(c, {
       key: `worker\n${name}\n${tab}\n${who(c)}`,
-      pollMs: 2000,
+      pollMs: 1000,
       render: () => {
         if (!state.worker(name) && !deps.inspector.get(name)) return "";
         const ctx = forRole(pageContext(c, deps), c, "admin");
@@ -496,7 +502,7 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
   app.get("/stream/broker", (c) =>
     sse(c, {
       key: "broker",
-      pollMs: 2000,
+      pollMs: 1000,
       render: async () => String(<QueueTable queues={await deps.queueLengths()} />),
     }));
 }

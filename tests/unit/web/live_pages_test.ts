@@ -85,7 +85,7 @@ test("the worker page streams its status beside the tab, so going offline shows 
     clock: 9,
     local_received: NOW + 1,
   });
-  await clock.advance(2000);
+  await clock.advance(1200);
   assert.match(stream.patches.at(-1)!, /<span id="worker-status"><span class="badge s-offline"/);
   live!.close();
   await stream.done;

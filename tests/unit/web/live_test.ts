@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type LiveClock, LiveStreams, sseMessage } from "../../../src/web/live.ts";
+import {
+  type LiveClock,
+  type LiveOptions,
+  LiveStreams,
+  sseMessage,
+  tickDelay,
+} from "../../../src/web/live.ts";
 import type { CeleryEvent } from "../../../src/state/types.ts";
 import { FakeClock, turn } from "../control/_fake_clock.ts";
 import { event } from "./_setup.ts";
@@ -23,6 +29,8 @@ function hub() {
 /** A fake clock that also counts the timers still pending. */
 class Clock extends FakeClock implements LiveClock {
   pending = 0;
+  /** CPU milliseconds, when a test sets it; `now` stands in otherwise. */
+  cpu?: () => number;
   override setTimeout(callback: () => void, ms: number): number {
     this.pending++;
     return super.setTimeout(() => {
@@ -52,9 +60,7 @@ function collect(stream: ReadableStream<Uint8Array>) {
 }
 
 /** A stream set on a fake clock, with the hub that feeds it. */
-function setup(
-  options: { intervalMs?: number; maxBufferBytes?: number; keepAliveMs?: number } = {},
-) {
+function setup(options: Omit<LiveOptions, "clock"> = {}) {
   const source = hub();
   const clock = new Clock(1_000_000);
   const live = new LiveStreams(source.subscribe, { intervalMs: 400, ...options, clock });
@@ -66,6 +72,7 @@ test("an SSE message carries the id and one data line per line of HTML", () => {
     sseMessage(7, '<div id="a">\nx</div>'),
     'id: 7\nevent: patch\ndata: <div id="a">\ndata: x</div>\n\n',
   );
+  assert.equal(sseMessage(1, "a\r\nb\rc"), "id: 1\nevent: patch\ndata: a\ndata: b\ndata: c\n\n");
 });
 
 test("a stream renders at once, then only at the next tick after an event", async () => {
@@ -256,7 +263,11 @@ test("the ticker stops once the last stream is gone", async () => {
 });
 
 test("renders take at most their share of the loop: slow renders space the ticks out", async () => {
-  const { source, clock, live } = setup({ intervalMs: 400 });
+  const { source, clock, live } = setup({
+    intervalMs: 400,
+    renderShare: 0.1,
+    maxIntervalMs: 5_000,
+  });
   let renders = 0;
   const out = collect(live.open({
     key: "k",
@@ -277,4 +288,109 @@ test("renders take at most their share of the loop: slow renders space the ticks
   assert.ok(renders - 1 >= Math.floor(elapsed / 1000) - 1, `${renders} renders in ${elapsed} ms`);
   live.close();
   await out.done;
+});
+
+test("however slow the renders, a changed view is rendered again within maxIntervalMs", async () => {
+  const { source, clock, live } = setup({ intervalMs: 400, maxIntervalMs: 700 });
+  const at: number[] = [];
+  const out = collect(live.open({
+    key: "k",
+    render: () => {
+      at.push(clock.time);
+      clock.time += 100; // the 5 % share alone would wait 1900 ms after this
+      return "<p></p>";
+    },
+  }));
+  await turn();
+  for (let ms = 0; ms < 10_000; ms += 10) {
+    source.publish(event("task-succeeded", `t${ms}`));
+    await clock.advance(10);
+  }
+  const gaps = at.slice(1).map((t, i) => t - at[i]);
+  assert.ok(gaps.length >= 10, `${gaps.length} renders`);
+  assert.ok(gaps.every((gap) => gap <= 800), `gaps ${gaps}`);
+  live.close();
+  await out.done;
+});
+
+test("tickDelay stretches the interval to the share, capped by the latency bound", () => {
+  assert.equal(tickDelay(0, 400, 700, 0.05), 400, "cheap ticks: the interval");
+  assert.equal(tickDelay(30, 400, 700, 0.05), 570, "30 ms of CPU at 5 %: 570 ms after");
+  assert.equal(tickDelay(100, 400, 700, 0.05), 700, "never past the bound");
+  assert.equal(tickDelay(10, 400, 5_000, 0.01), 990);
+});
+
+test("the writes count toward the streams' share, not only the renders", async () => {
+  const { source, clock, live } = setup({ intervalMs: 100, maxIntervalMs: 10_000 });
+  let cpu = 0;
+  clock.cpu = () => cpu;
+  let renders = 0;
+  const out = collect(live.open({ key: "k", render: () => `<p>${++renders}</p>` }));
+  await turn();
+  // The render costs nothing; encoding its message "takes" 20 ms of CPU.
+  const encode = TextEncoder.prototype.encode;
+  TextEncoder.prototype.encode = function (text?: string) {
+    cpu += 20;
+    return encode.call(this, text);
+  };
+  try {
+    source.publish(event("task-received", "t1"));
+    await clock.advance(100);
+    assert.equal(renders, 2);
+    source.publish(event("task-received", "t2"));
+    // 20 ms at 5 %: the next tick waits 380 ms, not the 100 ms interval.
+    await clock.advance(379);
+    assert.equal(renders, 2);
+    await clock.advance(1);
+    assert.equal(renders, 3);
+  } finally {
+    TextEncoder.prototype.encode = encode;
+  }
+  live.close();
+  await out.done;
+});
+
+test("a view whose render waits (the broker page) holds up neither the others nor the ticks", async () => {
+  const { source, clock, live } = setup();
+  let release: (html: string) => void = () => {};
+  let slowRenders = 0;
+  let fastRenders = 0;
+  const slow = collect(live.open({
+    key: "slow",
+    pollMs: 400,
+    render: () => {
+      slowRenders++;
+      return new Promise<string>((resolve) => release = resolve);
+    },
+  }));
+  const fast = collect(live.open({ key: "fast", render: () => `<p>${++fastRenders}</p>` }));
+  await turn();
+  for (let tick = 0; tick < 5; tick++) {
+    source.publish(event("task-received", `t${tick}`));
+    await clock.advance(400);
+  }
+  assert.equal(fastRenders, 6, "the fast view rendered at open and at each of 5 ticks");
+  assert.equal(fast.patches().length, 6);
+  assert.equal(slowRenders, 1, "the pending render is not started again");
+  release("<p>queues</p>");
+  await turn();
+  assert.equal(slow.patches().length, 1);
+  await clock.advance(400);
+  assert.equal(slowRenders, 2, "once settled, it is polled again");
+  live.close();
+  await Promise.all([slow.done, fast.done]);
+});
+
+test("opening a stream renders that stream only, not every stale view", async () => {
+  const { source, live } = setup();
+  let renders = 0;
+  const a = collect(live.open({ key: "a", render: () => `<p>${++renders}</p>` }));
+  await turn();
+  source.publish(event("task-received", "t1"));
+  const b = collect(live.open({ key: "b", render: () => "<p>b</p>" }));
+  await turn();
+  assert.equal(renders, 1, "a waits for the tick");
+  assert.equal(b.patches().length, 1);
+  live.close();
+  await Promise.all([a.done, b.done]);
 });
