@@ -19,13 +19,19 @@ export interface IngestSample {
   cpuPerEvent?: number;
   /** Problems found when counting what Stalk holds (empty: zero lost). */
   problems: string[];
+  /** When the first event was published (epoch ms). */
+  startedAt?: number;
+  /** A paced flood's `[events published, epoch ms]` marks (`PublishResult.marks`). */
+  marks?: [number, number][];
 }
 
-/** A flood: how many tasks, batched or not, which seed. */
+/** A flood: how many tasks, batched or not, which seed; at full speed unless `rate` is set. */
 export interface FloodSpec {
   tasks: number;
   batched: boolean;
   seed: number;
+  /** Events per second the publisher keeps to; full speed when absent. */
+  rate?: number;
 }
 
 interface PublisherDone {
@@ -34,6 +40,7 @@ interface PublisherDone {
   lastFinal?: string;
   startedAt: number;
   endedAt: number;
+  marks?: [number, number][];
 }
 
 const CHILD_START_MS = 60_000;
@@ -48,6 +55,7 @@ function publisherArgs(url: string, flood: FloodSpec): string[] {
     String(flood.seed),
     "--pregenerate",
     ...(flood.batched ? [] : ["--single"]),
+    ...(flood.rate ? ["--rate", String(flood.rate)] : []),
   ];
 }
 
@@ -132,6 +140,8 @@ export async function stalkIngest(
       events: published.events,
       cpuPerEvent: (cpuMs * 1000) / published.events,
       problems,
+      startedAt: published.startedAt,
+      marks: published.marks,
     };
   } finally {
     await stalk.stop();

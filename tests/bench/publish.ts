@@ -33,7 +33,15 @@ export interface PublishResult {
   lastFinal?: string;
   startedAt: number;
   endedAt: number;
+  /**
+   * In rate mode, `[events published, epoch ms]` about every 20 ms: when each event went out,
+   * for latencies measured from the publish (the web UI's streams).
+   */
+  marks?: [number, number][];
 }
+
+/** Milliseconds between two `marks`. */
+const MARK_MS = 20;
 
 /** Publishes sends in flight before awaiting the oldest: enough to keep the socket busy. */
 const WINDOW = 512;
@@ -76,13 +84,16 @@ export async function publishFlood(
   const startedAt = Date.now();
   options.onStart?.(startedAt);
   const headersOf = new Map<string, { hostname: string }>();
+  const marks: [number, number][] | undefined = rate > 0 ? [[0, startedAt]] : undefined;
   for (const m of source) {
-    if (rate > 0) {
+    if (marks) {
       // Pace: never more than `rate` events per second since the start.
       const due = startedAt + (events * 1000) / rate;
       const wait = due - Date.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (Date.now() > deadline) break;
+      const now = Date.now();
+      if (now > deadline) break;
+      if (now - marks[marks.length - 1][1] >= MARK_MS) marks.push([events, now]);
     }
     let headers = headersOf.get(m.hostname);
     if (!headers) headersOf.set(m.hostname, headers = { hostname: m.hostname });
@@ -103,7 +114,8 @@ export async function publishFlood(
   if (failure !== undefined) {
     throw new Error(`Publishing failed after ${events} events: ${describe(failure)}`);
   }
-  return { totals: flood.totals, events, messages, lastFinal, startedAt, endedAt };
+  marks?.push([events, endedAt]);
+  return { totals: flood.totals, events, messages, lastFinal, startedAt, endedAt, marks };
 }
 
 function describe(error: unknown): string {
