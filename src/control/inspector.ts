@@ -5,7 +5,7 @@
  */
 import { redactDeep } from "../celery/redact_url.ts";
 import { describeError, log } from "../log.ts";
-import type { ControlClient, Replies } from "./control_client.ts";
+import type { ControlClient, Replies, Timers } from "./control_client.ts";
 
 /** The inspect methods Flower calls, in its order. */
 export const INSPECT_METHODS = [
@@ -38,6 +38,13 @@ export interface InspectorOptions {
   /** Workers `all()` and `get()` leave out (`--purge_offline_workers`). */
   hidden?: () => ReadonlySet<string>;
   now?: () => number;
+  /**
+   * Milliseconds a due retry waits for others to join it: the retries due within this window
+   * go out as one broadcast per method to all of them. Default 2000, a heartbeat interval.
+   */
+  retryWindow?: number;
+  /** The global timers by default; a unit test passes a fake clock's. */
+  timers?: Timers;
 }
 
 /** How a refresh is asked for. */
@@ -47,6 +54,11 @@ export interface RefreshOptions {
 }
 
 const ARGS: Partial<Record<InspectMethod, Record<string, unknown>>> = { active: { safe: true } };
+
+const GLOBAL_TIMERS: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /** Keeps the inspect cache. */
 export class Inspector {
@@ -62,6 +74,13 @@ export class Inspector {
    * inspection may go unheard. Retries back off from 2 s to the TTL.
    */
   readonly #retry = new Map<string, { at: number; delay: number }>();
+  /**
+   * Workers whose retry is due, sent together when the window closes: a cluster of workers that
+   * never answer (inspection disabled, or a simulator) costs one broadcast per method and
+   * window, not one per worker, and the workers of one batch stay due together afterwards.
+   */
+  readonly #due = new Set<string>();
+  #dueTimer?: unknown;
   #sweep?: ReturnType<typeof setInterval>;
 
   constructor(control: ControlClient, options: InspectorOptions) {
@@ -71,6 +90,8 @@ export class Inspector {
       offlineRetention: 15 * 60_000,
       now: Date.now,
       hidden: () => new Set(),
+      retryWindow: 2000,
+      timers: GLOBAL_TIMERS,
       ...options,
     };
   }
@@ -124,23 +145,55 @@ export class Inspector {
   stop(): void {
     clearInterval(this.#sweep);
     this.#sweep = undefined;
+    this.#options.timers.clearTimeout(this.#dueTimer);
+    this.#dueTimer = undefined;
+    this.#due.clear();
   }
 
-  /** Called for every worker event: inspects a worker whose cached info is incomplete. */
+  /**
+   * Called for every worker event: inspects a worker whose cached info is incomplete, at once
+   * when it comes online, then with backoff, batched with the other workers due (see `#due`).
+   */
   onWorkerEvent(type: string, hostname: string): void {
     if (type === "worker-offline") return;
-    const now = this.#options.now();
     if (type === "worker-online") {
-      this.#retry.set(hostname, { at: now, delay: 0 });
-    } else if (this.#isComplete(hostname)) {
+      this.#due.delete(hostname);
+      this.#retry.set(hostname, { at: this.#options.now() + 2000, delay: 2000 });
+      void this.refresh(hostname);
+      return;
+    }
+    const retry = this.#retry.get(hostname);
+    if (retry !== undefined && this.#options.now() < retry.at) return;
+    if (this.#isComplete(hostname)) {
       this.#retry.delete(hostname);
       return;
     }
-    const retry = this.#retry.get(hostname) ?? { at: now, delay: 0 };
-    if (now < retry.at) return;
-    const delay = Math.min(this.#options.ttl, Math.max(2000, retry.delay * 2));
-    this.#retry.set(hostname, { at: now + delay, delay });
-    void this.refresh(hostname);
+    // First heard of by a heartbeat (Stalk started after the worker, whose info the first
+    // broadcast of `start` did not bring), or its retry is due.
+    if (retry === undefined) this.#retry.set(hostname, { at: this.#options.now(), delay: 0 });
+    if (this.#due.has(hostname)) return;
+    this.#due.add(hostname);
+    this.#dueTimer ??= this.#options.timers.setTimeout(
+      () => this.#retryDue(),
+      this.#options.retryWindow,
+    );
+  }
+
+  /** Sends one inspection to every worker whose retry came due in the window. */
+  #retryDue(): void {
+    this.#dueTimer = undefined;
+    const now = this.#options.now();
+    const names: string[] = [];
+    for (const name of this.#due) {
+      const retry = this.#retry.get(name);
+      if (retry === undefined || this.#isComplete(name)) continue;
+      const delay = Math.min(this.#options.ttl, Math.max(2000, retry.delay * 2));
+      this.#retry.set(name, { at: now + delay, delay });
+      names.push(name);
+    }
+    this.#due.clear();
+    if (names.length === 1) void this.refresh(names[0]);
+    else if (names.length > 1) void this.#inspect(names);
   }
 
   /** Whether every inspect method has answered for `name`. */
@@ -149,8 +202,8 @@ export class Inspector {
     return info !== undefined && INSPECT_METHODS.every((method) => method in info);
   }
 
-  async #inspect(name?: string): Promise<void> {
-    const destination = name ? [name] : undefined;
+  async #inspect(name?: string | string[]): Promise<void> {
+    const destination = name === undefined ? undefined : typeof name === "string" ? [name] : name;
     await Promise.all(INSPECT_METHODS.map(async (method) => {
       let replies: Replies;
       try {
@@ -164,8 +217,9 @@ export class Inspector {
       }
       for (const [worker, reply] of Object.entries(replies)) this.#store(worker, method, reply);
     }));
-    if (name && !this.#workers.has(name)) {
-      log.debug(`Worker '${name}' did not answer inspection within ${this.#options.timeout} ms`);
+    for (const worker of destination ?? []) {
+      if (this.#workers.has(worker)) continue;
+      log.debug(`Worker '${worker}' did not answer inspection within ${this.#options.timeout} ms`);
     }
   }
 
@@ -194,13 +248,17 @@ export class Inspector {
     const now = this.#options.now();
     const status = this.#options.workerStatus();
     for (const worker of this.#retry.keys()) {
-      if (!status[worker]) this.#retry.delete(worker);
+      if (!status[worker]) {
+        this.#retry.delete(worker);
+        this.#due.delete(worker);
+      }
     }
+    const stale: string[] = [];
     for (const [worker, info] of this.#workers) {
       const alive = status[worker];
       if (alive) {
         this.#offlineSince.delete(worker);
-        if (now - (info.timestamp ?? 0) * 1000 >= this.#options.ttl) void this.refresh(worker);
+        if (now - (info.timestamp ?? 0) * 1000 >= this.#options.ttl) stale.push(worker);
         continue;
       }
       const since = this.#offlineSince.get(worker) ?? now;
@@ -211,5 +269,8 @@ export class Inspector {
         this.#retry.delete(worker);
       }
     }
+    // One broadcast per method for every stale worker, as for retries.
+    if (stale.length === 1) void this.refresh(stale[0]);
+    else if (stale.length > 1) void this.#inspect(stale);
   }
 }

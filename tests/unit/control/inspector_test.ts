@@ -29,6 +29,8 @@ function setup() {
     timeout: 10,
     workerStatus: () => ({ w: true }),
     now: clock.now,
+    timers: clock,
+    retryWindow: 100,
   });
   return {
     transport,
@@ -52,6 +54,8 @@ test("a worker unheard at worker-online is inspected again on a later heartbeat,
   t.answer();
   t.inspector.onWorkerEvent("worker-heartbeat", "w");
   await t.advance(40);
+  assert.equal(t.inspections(), 1, "a due retry waits for the window to close");
+  await t.advance(100);
   assert.equal(t.inspections(), 2);
   const info = t.inspector.get("w");
   assert.ok(info);
@@ -80,4 +84,37 @@ test("a forced refresh does not settle for an inspection already in flight", asy
   await Promise.all([early, forced, again]);
   assert.equal(t.inspections(), 2, "the second forced call shares the first forced one");
   assert.ok(t.inspector.get("w")?.registered);
+});
+
+test("the retries of workers that never answer go out as one broadcast per method", async () => {
+  const transport = new FakeTransport();
+  const clock = new FakeClock(1_000_000);
+  const client = new ControlClient(transport, () => 1, { timers: clock });
+  const names = Array.from({ length: 50 }, (_, i) => `w${i}`);
+  const inspector = new Inspector(client, {
+    timeout: 10,
+    workerStatus: () => Object.fromEntries(names.map((name) => [name, true])),
+    now: clock.now,
+    timers: clock,
+  });
+  const stats = () => transport.published.filter((m) => m.body.method === "stats");
+  // Heartbeats every 2 s from each worker, spread over the interval, for two minutes.
+  for (let tick = 0; tick < 3000; tick++) {
+    inspector.onWorkerEvent("worker-heartbeat", names[tick % 50]);
+    // 50 workers × one beat per 2 s: a beat every 40 ms, and 200 ms is five of them.
+    if (tick % 5 === 4) await clock.advance(200);
+  }
+  await clock.advance(3000);
+  const sent = stats();
+  // Unbatched, every worker would have been asked at 0, 2, 4, 8, 16, 32, 64 s… (350 times).
+  // Unbatched, each worker would have been asked at about 0, 2, 6, 14, 30, 62 and 122 s on
+  // its own: 300 or more broadcasts per method. Batched, each backoff step is one or two.
+  assert.ok(sent.length >= 5 && sent.length <= 10, `${sent.length} stats broadcasts`);
+  const asked = new Set(sent.flatMap((m) => m.body.destination as string[]));
+  assert.deepEqual([...asked].sort(), [...names].sort(), "every worker was asked");
+  assert.ok(
+    sent.every((m) => (m.body.destination as string[]).length >= 25),
+    "each broadcast asks many workers at once",
+  );
+  inspector.stop();
 });
