@@ -42,7 +42,7 @@ import { VERSION } from "./src/version.ts";
 /** Milliseconds the save at shutdown may take before Stalk exits without it. */
 const SHUTDOWN_SAVE_TIMEOUT = 20_000;
 
-function main(): void {
+async function main(): Promise<void> {
   let command;
   try {
     command = loadConfig(process.argv.slice(2), process.env);
@@ -65,7 +65,7 @@ function main(): void {
 
   let transport;
   try {
-    transport = createTransport(config.broker, {
+    transport = await createTransport(config.broker, {
       eventQueueTtl: config.eventQueueTtl,
       transportOptions: config.brokerTransportOptions,
       brokerUseSsl: config.brokerUseSsl,
@@ -81,7 +81,7 @@ function main(): void {
 
   let backend;
   try {
-    backend = createResultBackend(
+    backend = await createResultBackend(
       config.resultBackend,
       transport,
       config.resultBackendTransportOptions,
@@ -268,4 +268,4 @@ function main(): void {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-main();
+await main();

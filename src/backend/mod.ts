@@ -11,20 +11,21 @@ import { MemcachedBackend } from "./memcached.ts";
 import { MemcachedConnection } from "./memcached_client.ts";
 import { DatabaseBackend } from "./database.ts";
 import { connectSql } from "./sql_client.ts";
+import { loadRedisDriver } from "../broker/redis_connection.ts";
 
 export type { ResultBackend, ResultWatch, WaitResult } from "./backend.ts";
 
 /**
  * Creates (and starts connecting) the backend of `url`; undefined when no URL is configured.
- * Throws an Error naming the problem for an unsupported or malformed URL. Create it before
+ * Rejects with an Error naming the problem for an unsupported or malformed URL. Create it before
  * `transport.start()`, so the rpc:// result queue is declared with the first connection.
  */
-export function createResultBackend(
+export async function createResultBackend(
   url: string | undefined,
   transport: Transport,
   /** Celery's `result_backend_transport_options` (`master_name` for `sentinel://`). */
   transportOptions: Record<string, unknown> = {},
-): ResultBackend | undefined {
+): Promise<ResultBackend | undefined> {
   if (!url) return undefined;
   const parsed = parseBackendUrl(url);
   if (parsed.kind === "rpc") return new RpcBackend(transport);
@@ -34,6 +35,7 @@ export function createResultBackend(
   if (parsed.kind === "memcached") {
     return new MemcachedBackend(parsed.servers.map((server) => new MemcachedConnection(server)));
   }
+  await loadRedisDriver();
   if (parsed.kind === "sentinel") {
     const config = sentinelConfig(
       parsed.sentinels,

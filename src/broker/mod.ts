@@ -6,6 +6,7 @@ import { sentinelConfig } from "../celery/sentinel.ts";
 import { type AmqpOptions, AmqpTransport } from "./amqp.ts";
 import { RedisTransport } from "./redis.ts";
 import { SentinelTransport } from "./redis_sentinel.ts";
+import { loadRedisDriver } from "./redis_connection.ts";
 import { nodeTlsOptions } from "./tls_options.ts";
 import type { Transport } from "./transport.ts";
 
@@ -18,14 +19,19 @@ export type TransportOptions = Omit<AmqpOptions, "tls"> & {
 };
 
 /**
- * Creates the transport for `brokerUrl`; throws an Error naming an unsupported scheme, a bad
- * transport or TLS option, or a certificate file that cannot be read.
+ * Creates the transport for `brokerUrl` (importing the Redis client when it is a Redis one);
+ * rejects with an Error naming an unsupported scheme, a bad transport or TLS option, or a
+ * certificate file that cannot be read.
  */
-export function createTransport(brokerUrl: string, options: TransportOptions): Transport {
+export async function createTransport(
+  brokerUrl: string,
+  options: TransportOptions,
+): Promise<Transport> {
   const url = parseBrokerUrl(brokerUrl);
   const settings = brokerTls(url.tls, url.query, options.brokerUseSsl);
   const tls = settings ? nodeTlsOptions(settings) : undefined;
   if (url.kind === "amqp") return new AmqpTransport(url, { ...options, tls });
+  await loadRedisDriver();
   const transportOptions = options.transportOptions ?? {};
   const naming = namingFromOptions(url.vhost, transportOptions);
   if (!url.sentinels) return new RedisTransport(url, { naming, tls });

@@ -4,7 +4,7 @@
  */
 import { masterFromState, type RedisNode, type SentinelConfig } from "../celery/sentinel.ts";
 import { describeError } from "../log.ts";
-import { createRedisClient } from "./redis_connection.ts";
+import { createRedisClient, loadRedisDriver } from "./redis_connection.ts";
 
 /** The current master of `config.masterName`; rejects with every sentinel's failure. */
 export async function findMaster(config: SentinelConfig): Promise<RedisNode> {
@@ -26,6 +26,7 @@ async function askSentinel(
   sentinel: RedisNode,
   config: SentinelConfig,
 ): Promise<RedisNode | undefined> {
+  await loadRedisDriver();
   const client = createRedisClient({
     host: sentinel.host,
     port: sentinel.port,
