@@ -1,29 +1,46 @@
 /**
  * The result backend's Redis behind Sentinel (Celery's `SentinelBackend`): the master is asked
  * of the sentinels, a plain {@linkcode connectRedis} port talks to it, and the master is asked
- * for again after any failed command and every 10 s. When it has moved, the port is replaced
+ * for again after any failed command and every 10 s; a sentinel's `+switch-master` moves it at
+ * once (`broker/sentinel_watch.ts`). When it has moved, the port is replaced
  * (a command that failed on the old one runs once more on the new one),
  * every channel subscription is made again on the new master and the reconnect callbacks run,
  * so waiting requests read their keys again.
  */
-import type { SentinelBackendUrl } from "../celery/backend_url.ts";
+import type { RedisBackendUrl, SentinelBackendUrl } from "../celery/backend_url.ts";
 import type { RedisNode, SentinelConfig } from "../celery/sentinel.ts";
 import { findMaster } from "../broker/sentinel_master.ts";
+import { type WatchSwitches, watchSwitchMaster } from "../broker/sentinel_watch.ts";
 import { describeError, log } from "../log.ts";
 import { connectRedis, type RedisPort } from "./redis_client.ts";
 
 type Listener = (message: string, channel: string) => void;
 
+/** Options for {@linkcode connectSentinelRedis}; the defaults are the real ones. */
+export interface SentinelRedisOptions {
+  /** Milliseconds between checks that the master has not moved. */
+  checkIntervalMs?: number;
+  find?: (config: SentinelConfig) => Promise<RedisNode>;
+  watch?: WatchSwitches;
+  connect?: (url: RedisBackendUrl) => RedisPort;
+}
+
 /** Finds the master in the background and returns the port at once. */
 export function connectSentinelRedis(
   url: SentinelBackendUrl,
   config: SentinelConfig,
-  checkIntervalMs = 10_000,
+  options: SentinelRedisOptions = {},
 ): RedisPort {
+  const checkIntervalMs = options.checkIntervalMs ?? 10_000;
+  const find = options.find ?? findMaster;
+  const connect = options.connect ?? connectRedis;
   const subscriptions = new Map<string, Set<Listener>>();
   const reconnectCallbacks: (() => void)[] = [];
   let current: { node: RedisNode; port: RedisPort } | undefined;
   let locating: Promise<void> | undefined;
+  /** Every move runs after the one before it, whether a question or an announcement led to it. */
+  let queue: Promise<void> = Promise.resolve();
+  let switchedAt = -Infinity;
   let closed = false;
   const name = `result backend sentinel master '${config.masterName}'`;
 
@@ -37,12 +54,12 @@ export function connectSentinelRedis(
     }
   };
 
-  const moveTo = async (node: RedisNode) => {
+  const moveTo = async (node: RedisNode, source = "") => {
     const previous = current;
-    const port = connectRedis({ ...url.master, hostname: node.host, port: node.port });
+    const port = connect({ ...url.master, hostname: node.host, port: node.port });
     port.onReconnect(fire);
     current = { node, port };
-    log.info(`The ${name} is ${node.host}:${node.port}`);
+    log.info(`The ${name} is ${node.host}:${node.port}${source}`);
     await previous?.port.close();
     await port.ready?.();
     if (!previous) return;
@@ -56,22 +73,39 @@ export function connectSentinelRedis(
     fire();
   };
 
+  const serially = (step: () => Promise<void>): Promise<void> => {
+    const run = queue.then(step);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  /** Moves to `node` unless the port is already there (or closed). */
+  const goTo = async (node: RedisNode, source?: string) => {
+    if (closed || (current?.node.host === node.host && current.node.port === node.port)) return;
+    await moveTo(node, source);
+  };
+
   const locate = (): Promise<void> => {
-    locating ??= (async () => {
+    locating ??= serially(async () => {
       try {
-        const node = await findMaster(config);
-        if (closed || (current?.node.host === node.host && current.node.port === node.port)) {
-          return;
-        }
-        await moveTo(node);
+        await goTo(await find(config));
       } catch (error) {
         log.debug(`Cannot find the ${name}: ${describeError(error)}`);
-      } finally {
-        locating = undefined;
       }
-    })();
+    }).finally(() => locating = undefined);
     return locating;
   };
+
+  const watch = (options.watch ?? watchSwitchMaster)(config, (node, sentinel) => {
+    switchedAt = Date.now();
+    void serially(async () => {
+      try {
+        await goTo(node, ` (+switch-master from sentinel ${sentinel})`);
+      } catch (error) {
+        log.warn(`Cannot move the ${name} to ${node.host}:${node.port}: ${describeError(error)}`);
+      }
+    });
+  });
 
   const use = async <T>(run: (port: RedisPort) => Promise<T>): Promise<T> => {
     if (!current) await locate();
@@ -89,7 +123,10 @@ export function connectSentinelRedis(
   };
 
   void locate();
-  const timer = setInterval(() => void locate(), checkIntervalMs);
+  const timer = setInterval(() => {
+    // Right after a switch, a sentinel that has not heard of it yet may still name the old node.
+    if (Date.now() - switchedAt >= checkIntervalMs) void locate();
+  }, checkIntervalMs);
   (timer as { unref?: () => void }).unref?.();
 
   return {
@@ -120,6 +157,7 @@ export function connectSentinelRedis(
     async close() {
       closed = true;
       clearInterval(timer);
+      await watch.close();
       await current?.port.close();
     },
   };

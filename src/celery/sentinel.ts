@@ -135,3 +135,20 @@ export function masterFromState(
   if (!host || !Number.isInteger(port) || port <= 0) return undefined;
   return { host, port };
 }
+
+/** The Sentinel pub/sub channel on which a sentinel announces a completed fail-over. */
+export const SWITCH_MASTER_CHANNEL = "+switch-master";
+
+/**
+ * The new master a `+switch-master` message announces
+ * (`<master-name> <old-ip> <old-port> <new-ip> <new-port>`), or undefined when the message is
+ * about another master name or is not of that form.
+ */
+export function parseSwitchMaster(message: string, masterName: string): RedisNode | undefined {
+  const parts = message.trim().split(/\s+/);
+  if (parts.length !== 5 || parts[0] !== masterName) return undefined;
+  const host = parts[3];
+  const port = Number(parts[4]);
+  if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) return undefined;
+  return { host, port };
+}

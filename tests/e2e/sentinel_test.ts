@@ -16,6 +16,7 @@ import {
   waitForTaskStates,
   type Worker,
 } from "./_harness/mod.ts";
+import { stalkMarks, watchSentinels } from "./_harness/failover_timeline.ts";
 import {
   redisCliAt,
   type SentinelCluster,
@@ -94,14 +95,38 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
       async () => Number(await redisCliAt(cluster.master.port, ["LLEN", "celery"])) < 150,
       { timeout: 15_000, interval: 50, message: "the worker to start on the stream" },
     );
+    // Replication is asynchronous: the stream must be on the replica before its master dies.
+    await redisCliAt(cluster.master.port, ["WAIT", "1", "5000"]);
+    const watch = await watchSentinels(cluster);
     // The master dies; the sentinels agree it is down (1 s) and promote the replica.
-    const failoverAt = Date.now() / 1000;
+    const killed = Date.now();
+    const failoverAt = killed / 1000;
     await cluster.master.process.kill();
     await waitFor(async () => (await cluster.masterPort()) === cluster.replica.port, {
       timeout: 30_000,
       interval: 200,
       message: "the sentinels to promote the replica",
     });
+    // Stalk hears the sentinels' +switch-master: the broker subscription and the result backend
+    // move to the new master at once, not at the next reconnect round or 10 s check. (Before,
+    // the backend took 2-5 s after the switch; the 1.5 s bound leaves room for a loaded machine.)
+    const marks = await waitFor(() => {
+      const stalkSide = stalkMarks(stalk.output(), killed, cluster.replica.port);
+      const switched = watch.marks().switchMaster;
+      return switched && stalkSide.subscribed && stalkSide.backendResolved
+        ? { switched, ...stalkSide }
+        : undefined;
+    }, { timeout: 20_000, message: "Stalk to move to the new master" });
+    await watch.stop();
+    const follow = {
+      broker: marks.subscribed! - marks.switched,
+      backend: marks.backendResolved! - marks.switched,
+    };
+    assert.ok(
+      follow.broker < 1_500 && follow.backend < 1_500,
+      `ms from +switch-master to Stalk on the new master: ${JSON.stringify(follow)}`,
+    );
+    assert.match(stalk.output(), /\(\+switch-master from sentinel 127\.0\.0\.1:\d+\)/);
 
     // Everything sent after the fail-over goes to the new master, and Stalk sees all of it.
     const after = await send(10);

@@ -4,6 +4,7 @@ import { parseBrokerUrl } from "../../../src/celery/broker_url.ts";
 import {
   masterFromState,
   parseSentinelList,
+  parseSwitchMaster,
   sentinelConfig,
 } from "../../../src/celery/sentinel.ts";
 
@@ -90,4 +91,16 @@ test("a sentinel's master is trusted only when up and seen by enough sentinels",
   assert.equal(masterFromState(state("slave"), 0), undefined);
   assert.equal(masterFromState(state("master", "1"), 2), undefined);
   assert.equal(masterFromState(["flags", "master"], 0), undefined);
+});
+
+test("a +switch-master message names the new master of its own master name only", () => {
+  assert.deepEqual(
+    parseSwitchMaster("mymaster 10.0.0.1 6379 10.0.0.2 6380", "mymaster"),
+    { host: "10.0.0.2", port: 6380 },
+  );
+  assert.equal(parseSwitchMaster("other 10.0.0.1 6379 10.0.0.2 6380", "mymaster"), undefined);
+  assert.equal(parseSwitchMaster("mymaster 10.0.0.1 6379 10.0.0.2", "mymaster"), undefined);
+  assert.equal(parseSwitchMaster("mymaster 10.0.0.1 6379 10.0.0.2 x", "mymaster"), undefined);
+  assert.equal(parseSwitchMaster("mymaster 10.0.0.1 6379 10.0.0.2 0", "mymaster"), undefined);
+  assert.equal(parseSwitchMaster("", "mymaster"), undefined);
 });
