@@ -109,7 +109,8 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
     });
     // Stalk hears the sentinels' +switch-master: the broker subscription and the result backend
     // move to the new master at once, not at the next reconnect round or 10 s check. (Before,
-    // the backend took 2-5 s after the switch; the 1.5 s bound leaves room for a loaded machine.)
+    // the backend took 2.2-8 s after the switch in 10 runs; the 2 s bound leaves room for a
+    // loaded machine, where the broker's subscription took up to 0.9 s.)
     const marks = await waitFor(() => {
       const stalkSide = stalkMarks(stalk.output(), killed, cluster.replica.port);
       const switched = watch.marks().switchMaster;
@@ -123,7 +124,7 @@ describe("a Redis broker behind Sentinel", { skip }, () => {
       backend: marks.backendResolved! - marks.switched,
     };
     assert.ok(
-      follow.broker < 1_500 && follow.backend < 1_500,
+      follow.broker < 2_000 && follow.backend < 2_000,
       `ms from +switch-master to Stalk on the new master: ${JSON.stringify(follow)}`,
     );
     assert.match(stalk.output(), /\(\+switch-master from sentinel 127\.0\.0\.1:\d+\)/);
