@@ -206,7 +206,8 @@ export async function withStreams(
       closedAt = Date.now();
       rssPeak = rss.stop();
       abort.abort();
-      streams = await Promise.all(reading);
+      // A stream that does not end once aborted fails the run instead of hanging the bench.
+      streams = await within(Promise.all(reading), 15_000, "the streams to close");
     };
   });
   // From the first publish (the publisher starts and generates its flood after the streams
@@ -292,7 +293,10 @@ function probePage(stalk: Stalk, times: number[]): { stop(): Promise<void> } {
   const done = (async () => {
     while (probing) {
       const started = performance.now();
-      const response = await fetch(`${stalk.url}/tasks`, { headers: { Accept: "text/html" } });
+      const response = await fetch(`${stalk.url}/tasks`, {
+        headers: { Accept: "text/html" },
+        signal: AbortSignal.timeout(10_000),
+      });
       await response.arrayBuffer();
       times.push(performance.now() - started);
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -304,4 +308,13 @@ function probePage(stalk: Stalk, times: number[]): { stop(): Promise<void> } {
       return done;
     },
   };
+}
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Waited ${ms} ms for ${what}`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
