@@ -96,8 +96,15 @@ port_open() {
 ensure_rabbitmq() {
   ensure_apt_packages rabbitmq-server
   if ! port_open 5672; then
-    log "Starting RabbitMQ (rabbitmq-server -detached)"
-    detached rabbitmq-server -detached || true
+    # A node that is up with its application stopped (rabbitmqctl stop_app: an e2e broker restart
+    # that ended half-way) needs start_app; otherwise the node itself is started.
+    if rabbitmqctl -q ping >/dev/null 2>&1; then
+      log "Starting RabbitMQ's application (rabbitmqctl start_app)"
+      rabbitmqctl -q start_app || true
+    else
+      log "Starting RabbitMQ (rabbitmq-server -detached)"
+      detached rabbitmq-server -detached || true
+    fi
     local deadline=$((SECONDS + 120))
     until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1 && port_open 5672; do
       ((SECONDS < deadline)) || die "RabbitMQ did not start within 120 s"

@@ -189,7 +189,12 @@ describe("worker inspection and control statuses", () => {
     });
 
     test("refresh=true without workername refreshes every worker", async () => {
-      const before = (await workers()).json ?? {};
+      // Both workers inspected first: an inspection lost to a Redis mailbox that lagged the
+      // worker's start is made up within a few heartbeats, not necessarily by now.
+      const before = await waitFor(async () => {
+        const listed = (await workers()).json ?? {};
+        return [worker, gone].every(({ name }) => listed[name]?.timestamp) ? listed : undefined;
+      }, { timeout: 15_000, interval: 200, message: "both workers in /api/workers" });
       const response = await workers("?refresh=true");
       assert.equal(response.status, 200, response.text);
       for (const name of [worker.name, gone.name]) {

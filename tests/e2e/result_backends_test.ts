@@ -11,6 +11,7 @@ import {
   type Stalk,
   startStalk,
   startWorker,
+  waitFor,
   waitForTaskState,
   type Worker,
 } from "./_harness/mod.ts";
@@ -102,9 +103,25 @@ for (const [title, contract] of Object.entries(CONTRACTS)) {
         ...contract.workerEnv,
       };
       [worker, stalk] = await Promise.all([
-        startWorker({ brokerUrl: broker.brokerUrl, name: "results", concurrency: 2, env }),
+        // Ten workers in this file: each boots a second sooner without Mingle, and the
+        // wait below is for what the tests need of it.
+        startWorker({
+          brokerUrl: broker.brokerUrl,
+          name: "results",
+          concurrency: 2,
+          mingle: false,
+          env,
+        }),
         startStalk({ brokerUrl: broker.brokerUrl, args: [`--result_backend=${store.url}`] }),
       ]);
+      // apply and async-apply need the task registered with some worker Stalk has inspected.
+      await waitFor(async () => {
+        const workers = await api<Record<string, { registered?: string[] }>>(
+          stalk.url,
+          "/api/workers",
+        );
+        return workers.json?.[worker.name]?.registered?.includes("tasks.add");
+      }, { timeout: 15_000, interval: 200, message: `${worker.name} inspected by Stalk` });
     });
 
     after(async () => {
@@ -215,6 +232,14 @@ for (const [title, contract] of Object.entries(CONTRACTS)) {
       const sent = await post("/api/task/async-apply/tasks.sleep", { args: [30] });
       const id = sent.json!["task-id"];
       await waitForTaskState(stalk.url, id, "STARTED");
+      if (contract.workerEnv?.STALK_E2E_TRACK_STARTED) {
+        // The pool process stores STARTED after the task-started event has gone out: an ABORTED
+        // stored before it would be overwritten, and the task would never see it.
+        await waitFor(async () => (await result(id)).json?.state === "STARTED", {
+          timeout: 10_000,
+          message: `STARTED stored for ${id}`,
+        });
+      }
       const aborted = await post(`/api/task/abort/${id}`);
       assert.equal(aborted.status, 200, aborted.text);
       // The task sees ABORTED, returns "aborted", and the worker then stores SUCCESS over it.

@@ -16,6 +16,14 @@ export interface WorkerOptions {
   pool?: string;
   /** `-Q`: queues to consume from. */
   queues?: string[];
+  /**
+   * `false`: boot without Celery's Mingle step (a one-second search for neighbour workers) and
+   * Gossip (the worker's own reading of other workers' events): a second off the worker's start.
+   * Only for a test that waits for what it needs (Stalk's inspection of the worker, say): many
+   * lean on that second, and under HEART_BEFORE_CONTROL it is what keeps the pidbox mailbox
+   * away after `worker-online`. Default true.
+   */
+  mingle?: boolean;
   /** More `celery worker` flags. */
   extraArgs?: string[];
   /** On top of CELERY_BROKER_URL (e.g. CELERY_RESULT_BACKEND); undefined unsets. */
@@ -39,7 +47,16 @@ const READY_TIMEOUT = 30_000;
 
 /** Start `celery -A tasks worker -E` and wait for its `ready.` line. */
 export async function startWorker(
-  { brokerUrl, name = "w", concurrency = 1, pool, queues, extraArgs = [], env = {} }: WorkerOptions,
+  {
+    brokerUrl,
+    name = "w",
+    concurrency = 1,
+    pool,
+    queues,
+    mingle = true,
+    extraArgs = [],
+    env = {},
+  }: WorkerOptions,
 ): Promise<Worker> {
   const nodename = name.includes("@")
     ? name
@@ -58,6 +75,7 @@ export async function startWorker(
     String(concurrency),
     ...(pool ? ["-P", pool] : []),
     ...(queues?.length ? ["-Q", queues.join(",")] : []),
+    ...(mingle ? [] : ["--without-mingle", "--without-gossip"]),
     ...extraArgs,
   ];
   const child = spawnGroup(`worker ${nodename}`, python, args, {
