@@ -57,6 +57,14 @@ export function Layout({ ctx, title, section, stream, children }: LayoutProps) {
           {stream
             ? <span id="live" class="live" data-live="off" role="status">Connecting…</span>
             : null}
+          {ctx.session
+            ? (
+              <span class="who">
+                <span class="hide-narrow muted" title="Signed in">{ctx.session.name}</span>
+                <a class="button" href={ctx.session.signOut}>Sign out</a>
+              </span>
+            )
+            : null}
         </header>
         {ctx.broker.connected ? null : (
           <div class="banner" role="alert">

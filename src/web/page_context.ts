@@ -19,6 +19,8 @@ export interface PageContext {
   autoRefresh: boolean;
   broker: TransportStatus;
   now: number;
+  /** Who is signed in through a login provider (OAuth), shown with a sign-out link. */
+  session?: { name: string; signOut: string };
 }
 
 /**
@@ -47,8 +49,9 @@ export function pageContext(c: Context, deps: WebDeps): PageContext {
     : identity && !hasRole(identity, "operator")
     ? `'${identity.name}' may look but not act: actions need the operator role.`
     : undefined;
+  const paths = new Paths(options.urlPrefix);
   return {
-    paths: new Paths(options.urlPrefix),
+    paths,
     token: csrfToken(c, options.secret),
     canAct: reason === undefined,
     noActionReason: reason,
@@ -56,5 +59,9 @@ export function pageContext(c: Context, deps: WebDeps): PageContext {
     autoRefresh: options.autoRefresh,
     broker: deps.health(),
     now: deps.now(),
+    // Only a session can be ended here: basic auth and tokens live in the browser or client.
+    session: identity?.via === "session"
+      ? { name: identity.name, signOut: paths.to("/logout") }
+      : undefined,
   };
 }

@@ -22,6 +22,7 @@ import { FreshNotice, Pager, StateChips, TaskRow, TaskRows, TasksPageView } from
 import { isLiveHead, parseTasksView, viewQuery } from "./tasks_view.ts";
 import { workerRows } from "./worker_rows.ts";
 import { Dashboard, WorkersPageView } from "./workers_page.tsx";
+import { parseWorkersView, workersQuery } from "./workers_view.ts";
 import {
   WORKER_TABS,
   WorkerBody,
@@ -188,10 +189,19 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     }
   };
 
+  /** The dashboard view of the request's query. */
+  const readWorkersView = (c: Context) => parseWorkersView((name) => c.req.query(name));
+
   const workersPage = page((c) => {
     const ctx = pageContext(c, deps);
-    const stream = deps.live && options.autoRefresh ? ctx.paths.to("/stream/workers") : undefined;
-    return html(c, <WorkersPageView rows={workerRows(deps)} ctx={ctx} stream={stream} />);
+    const view = readWorkersView(c);
+    const stream = deps.live && options.autoRefresh
+      ? ctx.paths.to("/stream/workers", workersQuery(view))
+      : undefined;
+    return html(
+      c,
+      <WorkersPageView rows={workerRows(deps)} view={view} ctx={ctx} stream={stream} />,
+    );
   });
   app.get("/", workersPage);
   app.get("/workers", workersPage);
@@ -300,8 +310,17 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     const info = deps.inspector.get(name);
     if (!events && !info) throw new StalkError("not_found", `Unknown worker '${name}'`);
     const known = (WORKER_TABS as readonly string[]).includes(tab ?? "");
-    return { name, events, info, tab: known ? tab as WorkerTab : "pool" };
+    const counts = events ? deps.counts.get(name) : undefined;
+    return { name, events, info, counts, tab: known ? tab as WorkerTab : "pool" };
   };
+
+  /**
+   * Asks the worker again when its cached answer is older than this, as Flower does on each
+   * visit, so the tabs are not a minute stale (tasks processed since, a pool just grown).
+   */
+  const STALE_S = 5;
+  /** How long the page waits for that answer before it renders what it has. */
+  const FRESH_WAIT_MS = 1000;
 
   app.get(
     "/worker/:name{.+}",
@@ -311,6 +330,17 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
         if (c.req.query("refresh")) {
           workerData(name, undefined);
           await deps.inspector.refresh(name, { forced: true });
+        } else if (state.worker(name)?.status) {
+          const at = deps.inspector.get(name)?.timestamp ?? 0;
+          if (deps.now() - at > STALE_S) {
+            // Never longer than the wait: a worker that does not answer still gets its page.
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            await Promise.race([
+              deps.inspector.refresh(name),
+              new Promise((resolve) => timer = setTimeout(resolve, FRESH_WAIT_MS)),
+            ]);
+            clearTimeout(timer);
+          }
         }
         const data = workerData(name, c.req.query("tab"));
         const ctx = forRole(pageContext(c, deps), c, "admin");
@@ -412,11 +442,14 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
     });
   const who = (c: Context) => c.req.header("Authorization") ?? "";
 
-  app.get("/stream/workers", (c) =>
-    sse(c, {
-      key: `workers\n${who(c)}`,
-      render: () => String(<Dashboard rows={workerRows(deps)} ctx={pageContext(c, deps)} />),
-    }));
+  app.get("/stream/workers", (c) => {
+    const view = readWorkersView(c);
+    return sse(c, {
+      key: `workers\n${new URL(c.req.url).search}\n${who(c)}`,
+      render: () =>
+        String(<Dashboard rows={workerRows(deps)} view={view} ctx={pageContext(c, deps)} />),
+    });
+  });
 
   app.get("/stream/tasks", (c) => {
     const view = readView(c);

@@ -4,6 +4,7 @@
  * timeline and its workflow; and the actions (revoke, terminate, abort, run again). The main part is also
  * the live stream's fragment.
  */
+import type { Child } from "hono/jsx";
 import { TASK_TIME_FIELDS } from "../celery/events.ts";
 import type { TaskJson } from "../state/types.ts";
 import { ActionForm, StateBadge, Time, Value } from "./components.tsx";
@@ -35,7 +36,52 @@ function TaskLink({ id, ctx }: { id: string | null; ctx: PageContext }) {
   return <a class="mono" href={ctx.paths.task(id)}>{id}</a>;
 }
 
+/**
+ * Every field: the ones that identify the task and its values always, the others when they have
+ * one. The fields without a value are named on one last line, so the page stays dense and still
+ * says what is not known.
+ */
 function Fields({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
+  const optional: [string, Child | null][] = [
+    ["Exception", task.exception === null ? null : <Value text={task.exception} />],
+    [
+      "Traceback",
+      task.traceback === null
+        ? null
+        : <Value text={task.traceback} open={task.traceback.length < 8000} />,
+    ],
+    [
+      "Worker",
+      task.worker ? <a href={ctx.paths.worker(task.worker)}>{task.worker}</a> : null,
+    ],
+    ["Client", task.client],
+    ...TASK_TIME_FIELDS.map((field): [string, Child | null] => [
+      field[0].toUpperCase() + field.slice(1),
+      task[field] === null ? null : <Time at={task[field]} ctx={ctx} natural={false} />,
+    ]),
+    ["Runtime", task.runtime === null ? null : formatDuration(task.runtime)],
+    ["Retries", task.retries],
+    ["ETA", task.eta],
+    ["Expires", task.expires],
+    // Celery sends '' for the default exchange.
+    [
+      "Exchange",
+      task.exchange === null ? null : task.exchange || <span class="muted">(default)</span>,
+    ],
+    ["Routing key", task.routing_key],
+    ["Clock", task.clock],
+    ["Parent", task.parent_id === null ? null : <TaskLink id={task.parent_id} ctx={ctx} />],
+    ["Root", task.root_id === null ? null : <TaskLink id={task.root_id} ctx={ctx} />],
+    [
+      "Children",
+      task.children.length === 0 ? null : task.children.map((id) => (
+        <div>
+          <TaskLink id={id} ctx={ctx} />
+        </div>
+      )),
+    ],
+  ];
+  const unset = optional.filter(([, value]) => value === null || value === undefined);
   return (
     <dl class="fields">
       <dt>Name</dt>
@@ -58,63 +104,22 @@ function Fields({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
       <dd>
         <Value text={task.result} />
       </dd>
-      <dt>Exception</dt>
-      <dd>
-        <Value text={task.exception} />
-      </dd>
-      <dt>Traceback</dt>
-      <dd>
-        <Value
-          text={task.traceback}
-          open={task.traceback !== null && task.traceback.length < 8000}
-        />
-      </dd>
-      <dt>Worker</dt>
-      <dd>
-        {task.worker
-          ? <a href={ctx.paths.worker(task.worker)}>{task.worker}</a>
-          : <span class="null">—</span>}
-      </dd>
-      <dt>Client</dt>
-      <dd>{task.client ?? <span class="null">—</span>}</dd>
-      {TASK_TIME_FIELDS.map((field) => (
+      {optional.filter(([, value]) => value !== null && value !== undefined).map((
+        [label, value],
+      ) => (
         <>
-          <dt>{field[0].toUpperCase() + field.slice(1)}</dt>
-          <dd>
-            <Time at={task[field]} ctx={ctx} natural={false} />
-          </dd>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
         </>
       ))}
-      <dt>Runtime</dt>
-      <dd>{task.runtime === null ? <span class="null">—</span> : formatDuration(task.runtime)}</dd>
-      <dt>Retries</dt>
-      <dd>{task.retries ?? <span class="null">—</span>}</dd>
-      <dt>ETA</dt>
-      <dd>{task.eta ?? <span class="null">—</span>}</dd>
-      <dt>Expires</dt>
-      <dd>{task.expires ?? <span class="null">—</span>}</dd>
-      <dt>Exchange</dt>
-      <dd>{task.exchange ?? <span class="null">—</span>}</dd>
-      <dt>Routing key</dt>
-      <dd>{task.routing_key ?? <span class="null">—</span>}</dd>
-      <dt>Clock</dt>
-      <dd>{task.clock ?? <span class="null">—</span>}</dd>
-      <dt>Parent</dt>
-      <dd>
-        <TaskLink id={task.parent_id} ctx={ctx} />
-      </dd>
-      <dt>Root</dt>
-      <dd>
-        <TaskLink id={task.root_id} ctx={ctx} />
-      </dd>
-      <dt>Children</dt>
-      <dd>
-        {task.children.length === 0 ? <span class="null">—</span> : task.children.map((id) => (
-          <div>
-            <TaskLink id={id} ctx={ctx} />
-          </div>
-        ))}
-      </dd>
+      {unset.length > 0
+        ? (
+          <>
+            <dt>Not set</dt>
+            <dd class="muted">{unset.map(([label]) => label).join(", ")}</dd>
+          </>
+        )
+        : null}
     </dl>
   );
 }
@@ -166,7 +171,10 @@ function TimelineView({ task, ctx }: { task: TaskJson; ctx: PageContext }) {
         ))}
         {timeline.steps.map((step) => (
           <div>
-            <b>{step.label}</b>
+            <b>
+              <i class={`swatch seg-${step.kind}`} aria-hidden="true"></i>
+              {step.label}
+            </b>
             {formatDuration(step.to - step.from)}
           </div>
         ))}

@@ -33,16 +33,25 @@ const LABELS: Record<TaskColumn, string> = {
   eta: "ETA",
 };
 
-/** Columns hidden at phone width. */
-const WIDE_ONLY = new Set<TaskColumn>(["uuid", "args", "kwargs", "received", "started", "worker"]);
+/** Columns hidden at phone width: Flower's phone view keeps name, state and runtime. */
+const WIDE_ONLY = new Set<TaskColumn>([
+  "uuid",
+  "args",
+  "kwargs",
+  "result",
+  "received",
+  "started",
+  "worker",
+]);
 
 /** One cell of a task row. */
 function Cell({ column, task, ctx }: { column: TaskColumn; task: TaskJson; ctx: PageContext }) {
-  const narrow = WIDE_ONLY.has(column) ? " hide-narrow" : "";
+  // col-<name> lets the stylesheet drop default columns on medium screens (table.fit).
+  const narrow = ` col-${column}${WIDE_ONLY.has(column) ? " hide-narrow" : ""}`;
   switch (column) {
     case "name":
       return (
-        <td class="clip">
+        <td class={`clip${narrow}`}>
           <a href={ctx.paths.task(task.uuid)}>{task.name ?? "(unknown)"}</a>
         </td>
       );
@@ -54,7 +63,7 @@ function Cell({ column, task, ctx }: { column: TaskColumn; task: TaskJson; ctx: 
       );
     case "state":
       return (
-        <td>
+        <td class={narrow.trim()}>
           <StateBadge state={task.state} />
         </td>
       );
@@ -67,7 +76,7 @@ function Cell({ column, task, ctx }: { column: TaskColumn; task: TaskJson; ctx: 
         </td>
       );
     case "runtime":
-      return <td class="num nowrap">{formatDuration(task.runtime)}</td>;
+      return <td class={`num nowrap${narrow}`}>{formatDuration(task.runtime)}</td>;
     case "worker":
       return (
         <td class={`nowrap${narrow}`}>
@@ -75,7 +84,7 @@ function Cell({ column, task, ctx }: { column: TaskColumn; task: TaskJson; ctx: 
         </td>
       );
     case "retries":
-      return <td class="num">{task.retries ?? ""}</td>;
+      return <td class={`num${narrow}`}>{task.retries ?? ""}</td>;
     default: {
       const value = task[column];
       const shown = value === null ? "" : String(value);
@@ -357,16 +366,21 @@ export function TasksPageView(props: TasksPageProps) {
           ? <SearchProblem query={view.search ?? ""} error={page.searchError} />
           : null}
         <div class="scroll">
-          <table class="list">
+          {
+            /* With the default columns, the less used ones give way on medium screens (as Flower's
+              do); columns the user chose always show, the table scrolling when they do not fit. */
+          }
+          <table class={view.columns.join(",") === defaults.join(",") ? "list fit" : "list"}>
             <thead>
               <tr>
                 {view.columns.map((column) => (
                   <th
                     scope="col"
                     class={[
+                      `col-${column}`,
                       column === "runtime" || column === "retries" ? "num" : "",
                       WIDE_ONLY.has(column) ? "hide-narrow" : "",
-                    ].join(" ").trim() || undefined}
+                    ].join(" ").trim()}
                   >
                     {sortLink(column)}
                   </th>

@@ -1,20 +1,31 @@
 /** @jsxImportSource hono/jsx */
 /**
- * `/worker/<name>`: Flower's tabs (pool, queues, tasks, limits, config, system) from the
- * inspect cache, with the controls of each, and what events know of the worker. A worker that
- * never answered inspection still gets a page that says so.
+ * `/worker/<name>`: Flower's tabs (pool, broker, queues, tasks, limits, config, system, other)
+ * from the inspect cache, with the controls of each, and what events know of the worker. A
+ * worker that never answered inspection, or has stopped answering, gets a page that says why
+ * and shows what its events tell.
  */
 import type { Child } from "hono/jsx";
 import { registeredTaskNames } from "../celery/pidbox.ts";
 import type { WorkerInfo } from "../control/inspector.ts";
 import type { WorkerJson } from "../state/types.ts";
+import type { WorkerCounts } from "../state/worker_counts.ts";
 import { ActionForm, rowsOr, StatusBadge, TablePanel, Time } from "./components.tsx";
-import { formatLoad } from "./format.ts";
+import { formatCount, formatLoad } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
 
 /** The tabs, in Flower's order. */
-export const WORKER_TABS = ["pool", "queues", "tasks", "limits", "config", "system"] as const;
+export const WORKER_TABS = [
+  "pool",
+  "broker",
+  "queues",
+  "tasks",
+  "limits",
+  "config",
+  "system",
+  "other",
+] as const;
 
 /** One tab. */
 export type WorkerTab = typeof WORKER_TABS[number];
@@ -24,8 +35,22 @@ export interface WorkerPageData {
   name: string;
   events?: WorkerJson;
   info?: WorkerInfo;
+  /** Its task counts from events (processed, failed, succeeded, retried). */
+  counts?: WorkerCounts;
   tab: WorkerTab;
 }
+
+/** The `stats` keys a tab of their own shows; the Other tab shows the rest. */
+const STATS_SHOWN = new Set([
+  "pool",
+  "pid",
+  "prefetch_count",
+  "autoscaler",
+  "broker",
+  "consumer",
+  "total",
+  "rusage",
+]);
 
 type Dict = Record<string, unknown>;
 
@@ -33,12 +58,34 @@ function isDict(value: unknown): value is Dict {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A value from a worker reply as text. */
+/** A value from a worker reply as text: a list of plain values reads `1, 2`, as Flower's. */
 function show(value: unknown): string {
   if (value === null || value === undefined) return "N/A";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value);
+  if (Array.isArray(value) && value.every((item) => typeof item !== "object" || item === null)) {
+    return value.length === 0 ? "[]" : value.map(show).join(", ");
+  }
+  return JSON.stringify(value, null, 1).replace(/\n\s*/g, " ");
+}
+
+/** The worker's `stats` reply, or an empty one. */
+function statsOf(data: WorkerPageData): Dict {
+  return isDict(data.info?.stats) ? data.info!.stats as Dict : {};
+}
+
+/**
+ * Says which inspect reply a tab lacks, when the worker answered others: `method` has not
+ * come back within the inspect timeout yet.
+ */
+function Missing({ data, method }: { data: WorkerPageData; method: string }) {
+  if (data.info === undefined || method in data.info) return null;
+  return (
+    <p class="notice">
+      {`The worker has not answered '${method}' yet, so this tab is empty. `}
+      Refresh asks it again.
+    </p>
+  );
 }
 
 function KeyValues({ entries }: { entries: [string, unknown][] }) {
@@ -64,10 +111,33 @@ function Panel({ title, children }: { title: string; children?: Child }) {
   );
 }
 
+/** The columns a task list shows beyond name and UUID, by list. */
+const TASK_LIST_EXTRA: Record<string, [string, string][]> = {
+  Active: [["worker_pid", "PID"], ["acknowledged", "Ack"]],
+  Scheduled: [["eta", "ETA"], ["priority", "Priority"]],
+  Reserved: [["acknowledged", "Ack"]],
+};
+
 function TaskList(
   { title, tasks, ctx }: { title: string; tasks: unknown; ctx: PageContext },
 ) {
   const list = Array.isArray(tasks) ? tasks : [];
+  if (title === "Revoked") {
+    // Revoked entries are bare ids: one line of links, not a table of empty cells.
+    return (
+      <>
+        <h2>{`Revoked (${list.length})`}</h2>
+        <div class="panel">
+          {list.length === 0 ? <p class="empty">None.</p> : (
+            <p class="idlist">
+              {list.map((id) => <a class="mono" href={ctx.paths.task(show(id))}>{show(id)}</a>)}
+            </p>
+          )}
+        </div>
+      </>
+    );
+  }
+  const extra = TASK_LIST_EXTRA[title] ?? [];
   return (
     <>
       <h2>{`${title} (${list.length})`}</h2>
@@ -76,16 +146,16 @@ function TaskList(
           <>
             <th scope="col">Name</th>
             <th scope="col">UUID</th>
+            {extra.map(([, label]) => <th scope="col">{label}</th>)}
             <th scope="col">Args</th>
             <th scope="col">Kwargs</th>
           </>
         }
       >
-        {rowsOr(list, 4, "None.", (entry) => {
-          // Scheduled entries wrap the task in `request`; revoked ones are bare ids.
-          const task: Dict = isDict(entry)
-            ? (isDict(entry.request) ? entry.request : entry)
-            : { id: entry };
+        {rowsOr(list, 4 + extra.length, "None.", (entry) => {
+          // Scheduled entries wrap the task in `request` beside their eta and priority.
+          const outer: Dict = isDict(entry) ? entry : { id: entry };
+          const task: Dict = isDict(outer.request) ? { ...outer, ...outer.request } : outer;
           const id = show(task.id);
           return (
             <tr>
@@ -93,6 +163,9 @@ function TaskList(
               <td class="id">
                 <a href={ctx.paths.task(id)}>{id}</a>
               </td>
+              {extra.map(([key]) => (
+                <td class="nowrap">{task[key] === undefined ? "" : show(task[key])}</td>
+              ))}
               <td class="clip mono">{task.args === undefined ? "" : show(task.args)}</td>
               <td class="clip mono">{task.kwargs === undefined ? "" : show(task.kwargs)}</td>
             </tr>
@@ -104,60 +177,102 @@ function TaskList(
 }
 
 function PoolTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
-  const stats = isDict(data.info?.stats) ? data.info!.stats as Dict : {};
+  const stats = statsOf(data);
   const pool = isDict(stats.pool) ? stats.pool : {};
+  const autoscaler = isDict(stats.autoscaler) ? Object.entries(stats.autoscaler) : [];
   const action = ctx.paths.worker(data.name);
   return (
-    <div class="grid2">
-      <Panel title="Worker pool options">
-        <KeyValues
-          entries={[
-            ...Object.entries(pool),
-            ["pid", stats.pid],
-            ["prefetch_count", stats.prefetch_count],
-          ]}
-        />
+    <>
+      <Missing data={data} method="stats" />
+      <div class="grid2">
+        <div>
+          <Panel title="Worker pool options">
+            <KeyValues
+              entries={[
+                ...Object.entries(pool),
+                ["pid", stats.pid],
+                ["prefetch_count", stats.prefetch_count],
+              ]}
+            />
+          </Panel>
+          {autoscaler.length > 0
+            ? (
+              <Panel title="Autoscaler">
+                <KeyValues entries={autoscaler} />
+              </Panel>
+            )
+            : null}
+        </div>
+        <Panel title="Pool controls">
+          {ctx.canAct
+            ? (
+              <div class="actions">
+                <ActionForm ctx={ctx} action={action} name="pool_grow">
+                  <label class="field">
+                    Processes to add or remove
+                    <input type="number" name="n" value="1" min="1" />
+                  </label>
+                  <button type="submit">Grow</button>
+                  <button type="submit" name="action" value="pool_shrink">Shrink</button>
+                </ActionForm>
+                <ActionForm ctx={ctx} action={action} name="autoscale">
+                  <label class="field">
+                    Autoscale minimum
+                    <input type="number" name="min" min="0" placeholder="min" />
+                  </label>
+                  <label class="field">
+                    maximum
+                    <input type="number" name="max" min="0" placeholder="max" />
+                  </label>
+                  <button type="submit">Autoscale</button>
+                </ActionForm>
+                <ActionForm
+                  ctx={ctx}
+                  action={action}
+                  name="pool_restart"
+                  confirm="Restart this worker's pool?"
+                >
+                  <button type="submit">Restart pool</button>
+                  <span class="muted">Needs worker_pool_restarts enabled.</span>
+                </ActionForm>
+              </div>
+            )
+            : <p class="actions muted">{ctx.noActionReason}</p>}
+        </Panel>
+      </div>
+    </>
+  );
+}
+
+/** Flower's Broker tab: the worker's own broker connection, from `stats`. */
+function BrokerTab({ data }: { data: WorkerPageData }) {
+  const stats = statsOf(data);
+  const consumer = isDict(stats.consumer) ? stats.consumer : {};
+  const broker = isDict(consumer.broker)
+    ? consumer.broker
+    : isDict(stats.broker)
+    ? stats.broker
+    : {};
+  return (
+    <>
+      <Missing data={data} method="stats" />
+      <Panel title="Broker connection">
+        <KeyValues entries={Object.entries(broker)} />
       </Panel>
-      <Panel title="Pool controls">
-        {ctx.canAct
-          ? (
-            <div class="actions">
-              <ActionForm ctx={ctx} action={action} name="pool_grow">
-                <input type="number" name="n" value="1" min="1" aria-label="Processes" />
-                <button type="submit">Grow</button>
-                <button type="submit" name="action" value="pool_shrink">Shrink</button>
-              </ActionForm>
-              <ActionForm ctx={ctx} action={action} name="autoscale">
-                <input
-                  type="number"
-                  name="min"
-                  min="0"
-                  placeholder="Minimum"
-                  aria-label="Minimum"
-                />
-                <input
-                  type="number"
-                  name="max"
-                  min="0"
-                  placeholder="Maximum"
-                  aria-label="Maximum"
-                />
-                <button type="submit">Autoscale</button>
-              </ActionForm>
-              <ActionForm
-                ctx={ctx}
-                action={action}
-                name="pool_restart"
-                confirm="Restart this worker's pool?"
-              >
-                <button type="submit">Restart pool</button>
-                <span class="muted">Needs worker_pool_restarts enabled.</span>
-              </ActionForm>
-            </div>
-          )
-          : <p class="actions muted">{ctx.noActionReason}</p>}
+    </>
+  );
+}
+
+/** Flower's Other tab: the `stats` keys no other tab shows (clock, uptime…). */
+function OtherTab({ data }: { data: WorkerPageData }) {
+  const rest = Object.entries(statsOf(data)).filter(([key]) => !STATS_SHOWN.has(key));
+  return (
+    <>
+      <Missing data={data} method="stats" />
+      <Panel title="Other statistics">
+        <KeyValues entries={rest.sort(([a], [b]) => a.localeCompare(b))} />
       </Panel>
-    </div>
+    </>
   );
 }
 
@@ -166,6 +281,7 @@ function QueuesTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   const action = ctx.paths.worker(data.name);
   return (
     <>
+      <Missing data={data} method="active_queues" />
       <TablePanel
         head={
           <>
@@ -228,6 +344,7 @@ function TasksTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   const totals = isDict(stats.total) ? Object.entries(stats.total) : [];
   return (
     <>
+      <Missing data={data} method="stats" />
       <Panel title="Processed, by task">
         <KeyValues entries={totals} />
       </Panel>
@@ -254,71 +371,74 @@ function LimitsTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   const rates = rateLimits(data.info?.registered);
   const action = ctx.paths.worker(data.name);
   return (
-    <TablePanel
-      head={
-        <>
-          <th scope="col">Task</th>
-          {ctx.canAct
-            ? (
-              <>
-                <th scope="col">Rate limit</th>
-                <th scope="col">Time limits (s)</th>
-              </>
-            )
-            : null}
-        </>
-      }
-    >
-      {rowsOr(names, 3, "No registered task reported.", (name) => (
-        <tr>
-          <td class="mono">
-            {name}
-            {rates.has(name)
-              ? <span class="muted">{` · rate limit ${rates.get(name)}`}</span>
+    <>
+      <Missing data={data} method="registered" />
+      <TablePanel
+        head={
+          <>
+            <th scope="col">Task</th>
+            {ctx.canAct
+              ? (
+                <>
+                  <th scope="col">Rate limit</th>
+                  <th scope="col">Time limits (s)</th>
+                </>
+              )
               : null}
-          </td>
-          {ctx.canAct
-            ? (
-              <>
-                <td>
-                  <ActionForm ctx={ctx} action={action} name="rate_limit">
-                    <input type="hidden" name="task" value={name} />
-                    <input
-                      type="text"
-                      name="ratelimit"
-                      placeholder="10/m"
-                      aria-label={`Rate limit of ${name}`}
-                      size={6}
-                    />
-                    <button type="submit">Apply</button>
-                  </ActionForm>
-                </td>
-                <td>
-                  <ActionForm ctx={ctx} action={action} name="time_limit">
-                    <input type="hidden" name="task" value={name} />
-                    <input
-                      type="text"
-                      name="soft"
-                      placeholder="soft"
-                      size={5}
-                      aria-label="Soft"
-                    />
-                    <input
-                      type="text"
-                      name="hard"
-                      placeholder="hard"
-                      size={5}
-                      aria-label="Hard"
-                    />
-                    <button type="submit">Apply</button>
-                  </ActionForm>
-                </td>
-              </>
-            )
-            : null}
-        </tr>
-      ))}
-    </TablePanel>
+          </>
+        }
+      >
+        {rowsOr(names, 3, "No registered task reported.", (name) => (
+          <tr>
+            <td class="mono">
+              {name}
+              {rates.has(name)
+                ? <span class="muted">{` · rate limit ${rates.get(name)}`}</span>
+                : null}
+            </td>
+            {ctx.canAct
+              ? (
+                <>
+                  <td>
+                    <ActionForm ctx={ctx} action={action} name="rate_limit">
+                      <input type="hidden" name="task" value={name} />
+                      <input
+                        type="text"
+                        name="ratelimit"
+                        placeholder="10/m"
+                        aria-label={`Rate limit of ${name}`}
+                        size={6}
+                      />
+                      <button type="submit">Apply</button>
+                    </ActionForm>
+                  </td>
+                  <td>
+                    <ActionForm ctx={ctx} action={action} name="time_limit">
+                      <input type="hidden" name="task" value={name} />
+                      <input
+                        type="text"
+                        name="soft"
+                        placeholder="soft"
+                        size={5}
+                        aria-label="Soft"
+                      />
+                      <input
+                        type="text"
+                        name="hard"
+                        placeholder="hard"
+                        size={5}
+                        aria-label="Hard"
+                      />
+                      <button type="submit">Apply</button>
+                    </ActionForm>
+                  </td>
+                </>
+              )
+              : null}
+          </tr>
+        ))}
+      </TablePanel>
+    </>
   );
 }
 
@@ -326,37 +446,46 @@ function ConfigTab({ data }: { data: WorkerPageData }) {
   const conf = isDict(data.info?.conf) ? data.info!.conf as Dict : {};
   const entries = Object.entries(conf).sort(([a], [b]) => a.localeCompare(b));
   return (
-    <Panel title="Configuration">
-      <KeyValues entries={entries} />
-    </Panel>
+    <>
+      <Missing data={data} method="conf" />
+      <Panel title="Configuration">
+        <KeyValues entries={entries} />
+      </Panel>
+    </>
   );
 }
 
 function SystemTab({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
-  const stats = isDict(data.info?.stats) ? data.info!.stats as Dict : {};
+  const stats = statsOf(data);
   const rusage = isDict(stats.rusage) ? Object.entries(stats.rusage) : [];
-  const broker = isDict(stats.broker) ? Object.entries(stats.broker) : [];
   return (
-    <div class="grid2">
-      <Panel title="Resource usage">
-        <KeyValues entries={rusage} />
-      </Panel>
-      <div>
+    <>
+      <Missing data={data} method="stats" />
+      <div class="grid2">
+        <Panel title="Resource usage">
+          <KeyValues entries={rusage} />
+        </Panel>
         <Panel title="From events">
           <EventFacts data={data} ctx={ctx} />
         </Panel>
-        <h2>Broker connection</h2>
-        <Panel title="Broker">
-          <KeyValues entries={broker} />
-        </Panel>
       </div>
-    </div>
+    </>
   );
 }
 
 function EventFacts({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   const w = data.events;
-  if (!w) return <p class="empty">No event from this worker yet.</p>;
+  if (!w) {
+    return (
+      <p class="empty">
+        No event from this worker yet: it is known only from inspection (start it with -E, or send
+        enable_events, to see its heartbeats and tasks here).
+      </p>
+    );
+  }
+  const tasks = (state?: string) => ctx.paths.to("/tasks", { workername: data.name, state });
+  const count = (n: number | undefined, state?: string) =>
+    n === undefined ? "N/A" : n === 0 ? "0" : <a href={tasks(state)}>{formatCount(n)}</a>;
   return (
     <dl class="fields">
       <dt>Software</dt>
@@ -372,7 +501,13 @@ function EventFacts({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
       <dt>Active</dt>
       <dd>{w.active ?? "N/A"}</dd>
       <dt>Processed</dt>
-      <dd>{w.processed ?? "N/A"}</dd>
+      <dd>{count(data.counts?.processed ?? w.processed ?? undefined)}</dd>
+      <dt>Succeeded</dt>
+      <dd>{count(data.counts?.succeeded, "SUCCESS")}</dd>
+      <dt>Failed</dt>
+      <dd>{count(data.counts?.failed, "FAILURE")}</dd>
+      <dt>Retried</dt>
+      <dd>{count(data.counts?.retried, "RETRY")}</dd>
       <dt>Load average</dt>
       <dd>{formatLoad(w.loadavg) || "N/A"}</dd>
     </dl>
@@ -381,34 +516,81 @@ function EventFacts({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
 
 const TAB_LABELS: Record<WorkerTab, string> = {
   pool: "Pool",
+  broker: "Broker",
   queues: "Queues",
   tasks: "Tasks",
   limits: "Limits",
   config: "Config",
   system: "System",
+  other: "Other",
 };
+
+/**
+ * Why the page shows less than a live worker's inspection, or nothing when it does not: never
+ * answered (offline, or online without answering), or answered before it went offline.
+ */
+function WhyMissing({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
+  const w = data.events;
+  const lastBeat = w?.heartbeats.at(-1) ?? w?.timestamp ?? null;
+  if (data.info === undefined) {
+    if (w && !w.status) {
+      return (
+        <p class="notice" role="status">
+          {"This worker is offline (last heard from "}
+          <Time at={lastBeat} ctx={ctx} natural />
+          {"), so it cannot answer inspection: its pool, queues, tasks, limits and configuration "}
+          are unknown. What its events told is below.
+        </p>
+      );
+    }
+    return (
+      <p class="notice" role="status">
+        This worker sends events but has not answered inspection within Stalk's inspect timeout: it
+        may run with remote control disabled (worker_enable_remote_control = False), be too busy to
+        reply, or not reach the broker's control exchange. Its pool, queues, tasks, limits and
+        configuration come only from inspection; what its events tell is below, and Refresh asks it
+        again.
+      </p>
+    );
+  }
+  if (w && !w.status) {
+    return (
+      <p class="notice" role="status">
+        {"This worker is offline (last heard from "}
+        <Time at={lastBeat} ctx={ctx} natural />
+        {"): the tabs show its last answer to inspection, from "}
+        <Time at={data.info.timestamp ?? null} ctx={ctx} natural />
+        {"."}
+      </p>
+    );
+  }
+  if (!w) {
+    return (
+      <p class="notice" role="status">
+        No event has come from this worker, so its liveness and task counts are unknown: the tabs
+        show its answer to inspection.
+      </p>
+    );
+  }
+  return null;
+}
 
 /** The tab's content, also the live stream's fragment. */
 export function WorkerBody({ data, ctx }: { data: WorkerPageData; ctx: PageContext }) {
   const tabs: Record<WorkerTab, () => Child> = {
     pool: () => <PoolTab data={data} ctx={ctx} />,
+    broker: () => <BrokerTab data={data} />,
     queues: () => <QueuesTab data={data} ctx={ctx} />,
     tasks: () => <TasksTab data={data} ctx={ctx} />,
     limits: () => <LimitsTab data={data} ctx={ctx} />,
     config: () => <ConfigTab data={data} />,
     system: () => <SystemTab data={data} ctx={ctx} />,
+    other: () => <OtherTab data={data} />,
   };
   return (
     <div id="worker">
+      <WhyMissing data={data} ctx={ctx} />
       {data.info === undefined
-        ? (
-          <p class="notice">
-            This worker has not answered inspection (it may be offline, busy, or unreachable over
-            the broker's control exchange), so only what its events say is shown.
-          </p>
-        )
-        : null}
-      {data.info === undefined && data.tab !== "system"
         ? (
           <Panel title="From events">
             <EventFacts data={data} ctx={ctx} />

@@ -1,6 +1,6 @@
 /** The dashboard's rows: every worker known from events or from inspection, by name. */
 import type { WebDeps } from "./deps.ts";
-import type { WorkerRow } from "./workers_page.tsx";
+import type { WorkerRow } from "./workers_view.ts";
 
 const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 

@@ -9,15 +9,14 @@ import { rowsOr, StatusBadge } from "./components.tsx";
 import { formatCount, formatLoad } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import type { PageContext } from "./page_context.ts";
-
-/** One dashboard row. */
-export interface WorkerRow {
-  name: string;
-  online: boolean;
-  active: number | null;
-  counts: WorkerCounts;
-  loadavg: number[] | null;
-}
+import {
+  applyWorkersView,
+  firstDescending,
+  type WorkerColumn,
+  type WorkerRow,
+  workersQuery,
+  type WorkersView,
+} from "./workers_view.ts";
 
 const COUNTS: [keyof WorkerCounts, string, string | undefined][] = [
   ["processed", "Processed", undefined],
@@ -26,18 +25,54 @@ const COUNTS: [keyof WorkerCounts, string, string | undefined][] = [
   ["retried", "Retried", "RETRY"],
 ];
 
-/** Cards and table, replaced whole by live updates. */
-export function Dashboard({ rows, ctx }: { rows: WorkerRow[]; ctx: PageContext }) {
+/** The header cell of `column`: a link that sorts by it, or turns its order round. */
+function SortHeader(
+  { column, label, view, ctx, class: css }: {
+    column: WorkerColumn;
+    label: string;
+    view: WorkersView;
+    ctx: PageContext;
+    class?: string;
+  },
+) {
+  const active = view.sortBy === column;
+  const descending = active ? !view.descending : firstDescending(column);
+  return (
+    <th
+      scope="col"
+      class={css}
+      aria-sort={active ? (view.descending ? "descending" : "ascending") : undefined}
+    >
+      <a href={ctx.paths.to("/workers", workersQuery(view, { sortBy: column, descending }))}>
+        {label}
+      </a>
+    </th>
+  );
+}
+
+/**
+ * Cards and table, replaced whole by live updates. The cards count every worker; the table and
+ * its totals row show the ones `view` keeps, in its order.
+ */
+export function Dashboard(
+  { rows: all, view, ctx }: { rows: WorkerRow[]; view: WorkersView; ctx: PageContext },
+) {
   const { paths } = ctx;
-  const sum = (pick: (row: WorkerRow) => number) => rows.reduce((n, row) => n + pick(row), 0);
-  const online = rows.filter((row) => row.online).length;
-  const active = sum((row) => (row.online ? row.active ?? 0 : 0));
-  const totals = {
-    processed: sum((row) => row.counts.processed),
-    failed: sum((row) => row.counts.failed),
-    succeeded: sum((row) => row.counts.succeeded),
-    retried: sum((row) => row.counts.retried),
-  };
+  const rows = applyWorkersView(all, view);
+  const sum = (list: WorkerRow[], pick: (row: WorkerRow) => number) =>
+    list.reduce((n, row) => n + pick(row), 0);
+  const activeOf = (row: WorkerRow) => (row.online ? row.active ?? 0 : 0);
+  const totalsOf = (list: WorkerRow[]) => ({
+    active: sum(list, activeOf),
+    processed: sum(list, (row) => row.counts.processed),
+    failed: sum(list, (row) => row.counts.failed),
+    succeeded: sum(list, (row) => row.counts.succeeded),
+    retried: sum(list, (row) => row.counts.retried),
+  });
+  const online = all.filter((row) => row.online).length;
+  const cluster = totalsOf(all);
+  const totals = totalsOf(rows);
+  const active = totals.active;
   const countLink = (n: number, worker: string | undefined, state: string | undefined) =>
     n === 0
       ? <span class="muted">0</span>
@@ -49,46 +84,62 @@ export function Dashboard({ rows, ctx }: { rows: WorkerRow[]; ctx: PageContext }
           <div class="label">Online workers</div>
           <div class="value">
             {formatCount(online)}
-            <span class="muted">{` / ${formatCount(rows.length)}`}</span>
+            <span class="muted">{` / ${formatCount(all.length)}`}</span>
           </div>
         </div>
         <div class="card run">
           <div class="label">Active tasks</div>
-          <div class="value">{formatCount(active)}</div>
+          <div class="value">{formatCount(cluster.active)}</div>
         </div>
         <div class="card idle">
           <div class="label">Processed</div>
-          <div class="value">{formatCount(totals.processed)}</div>
+          <div class="value">{formatCount(cluster.processed)}</div>
         </div>
         <div class="card ok">
           <div class="label">Succeeded</div>
-          <div class="value">{formatCount(totals.succeeded)}</div>
+          <div class="value">{formatCount(cluster.succeeded)}</div>
         </div>
         <div class="card bad">
           <div class="label">Failed</div>
-          <div class="value">{formatCount(totals.failed)}</div>
+          <div class="value">{formatCount(cluster.failed)}</div>
         </div>
         <div class="card idle">
           <div class="label">Retried</div>
-          <div class="value">{formatCount(totals.retried)}</div>
+          <div class="value">{formatCount(cluster.retried)}</div>
         </div>
       </div>
       <div class="panel scroll">
         <table class="list">
           <thead>
             <tr>
-              <th scope="col">Worker</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">Active</th>
-              {COUNTS.map(([, label]) => <th scope="col" class="num hide-narrow">{label}</th>)}
-              <th scope="col" class="num hide-narrow">Load average</th>
+              <SortHeader column="name" label="Worker" view={view} ctx={ctx} />
+              <SortHeader column="status" label="Status" view={view} ctx={ctx} />
+              <SortHeader column="active" label="Active" view={view} ctx={ctx} class="num" />
+              {COUNTS.map(([key, label]) => (
+                <SortHeader
+                  column={key}
+                  label={label}
+                  view={view}
+                  ctx={ctx}
+                  class="num hide-narrow"
+                />
+              ))}
+              <SortHeader
+                column="loadavg"
+                label="Load average"
+                view={view}
+                ctx={ctx}
+                class="num hide-narrow"
+              />
             </tr>
           </thead>
           <tbody id="worker-rows">
             {rowsOr(
               rows,
               8,
-              "No worker seen yet. Workers appear here once they send events (celery worker -E, or enable_events from Stalk).",
+              all.length === 0
+                ? "No worker seen yet. Workers appear here once they send events (celery worker -E, or enable_events from Stalk)."
+                : `No worker matches '${view.search}'.`,
               (row) => (
                 <tr
                   class={row.online ? undefined : "offline"}
@@ -120,7 +171,11 @@ export function Dashboard({ rows, ctx }: { rows: WorkerRow[]; ctx: PageContext }
           </tbody>
           <tfoot>
             <tr>
-              <td>Total</td>
+              <td>
+                {rows.length === all.length
+                  ? "Total"
+                  : `Total of ${formatCount(rows.length)} / ${formatCount(all.length)}`}
+              </td>
               <td></td>
               <td class="num">{countLink(active, undefined, "STARTED")}</td>
               {COUNTS.map(([key, , state]) => (
@@ -135,10 +190,18 @@ export function Dashboard({ rows, ctx }: { rows: WorkerRow[]; ctx: PageContext }
   );
 }
 
+/** Props of {@linkcode WorkersPageView}. */
+export interface WorkersPageProps {
+  rows: WorkerRow[];
+  view: WorkersView;
+  ctx: PageContext;
+  stream?: string;
+}
+
 /** The whole dashboard page. */
-export function WorkersPageView(
-  { rows, ctx, stream }: { rows: WorkerRow[]; ctx: PageContext; stream?: string },
-) {
+export function WorkersPageView({ rows, view, ctx, stream }: WorkersPageProps) {
+  const { paths } = ctx;
+  const sort = workersQuery(view).sort_by;
   return (
     <Layout ctx={ctx} title="Workers" section="workers" stream={stream}>
       <div class="pagehead">
@@ -147,7 +210,20 @@ export function WorkersPageView(
           <h1>Workers</h1>
         </div>
       </div>
-      <Dashboard rows={rows} ctx={ctx} />
+      <form class="toolbar bare" method="get" action={paths.to("/workers")} role="search">
+        <input
+          type="search"
+          name="search"
+          value={view.search ?? ""}
+          placeholder="Search workers by name, or online / offline (press / to focus)"
+          aria-label="Search workers"
+        />
+        {sort ? <input type="hidden" name="sort_by" value={String(sort)} /> : null}
+        <button type="submit" class="primary">Search</button>
+        {view.search || sort ? <a class="button" href={paths.to("/workers")}>Reset</a> : null}
+      </form>
+      <Dashboard rows={rows} view={view} ctx={ctx} />
+      <p class="muted">Keys: / search, j/k or arrows move, Enter opens.</p>
     </Layout>
   );
 }

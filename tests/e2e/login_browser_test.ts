@@ -195,6 +195,11 @@ describe("login in a browser", () => {
     assert.equal(response.status(), 302);
     assert.equal(page.url(), `${stalk.url}/flower/tasks`);
     await page.locator("table.list").waitFor();
+    const signOut = page.getByRole("link", { name: "Sign out" });
+    assert.equal(await signOut.getAttribute("href"), "/flower/logout");
+    await signOut.click();
+    await page.getByRole("heading", { name: "Signed out" }).waitFor();
+    assert.equal(await sessionCookie(context, stalk), undefined);
     await context.close();
   });
 
@@ -289,7 +294,9 @@ describe("login in a browser", () => {
     const { context, page, visited } = await open();
     await signIn(page, stalk, "alice@example.com");
     const kept = (await sessionCookie(context, stalk))!.value;
-    await page.goto(`${stalk.url}/logout`);
+    // Every page names who is signed in and offers to sign out.
+    assert.match(await page.locator("header .who").innerText(), /alice@example\.com/);
+    await page.getByRole("link", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Signed out" }).waitFor();
     assert.equal(await sessionCookie(context, stalk), undefined);
     const copy = await fetch(`${stalk.url}/api/tasks`, {

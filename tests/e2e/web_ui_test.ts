@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import {
   api,
   type BrokerFixture,
@@ -29,6 +29,8 @@ import { repoRoot } from "./_harness/paths.ts";
 
 const SHOTS = join(repoRoot, ".test-tmp", "screenshots");
 const XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'];
+/** Escapes `text` for a RegExp. */
+const literal = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
 
 describe("web UI in a browser", () => {
   let broker: BrokerFixture;
@@ -36,6 +38,11 @@ describe("web UI in a browser", () => {
   /** Read-only, under --url_prefix=flower. */
   let locked: Stalk;
   let worker: Worker;
+  /** A second worker on a queue of its own, so the dashboard has rows to sort. */
+  let second: Worker;
+  /** Sends events but never answers inspection (remote control disabled). */
+  let mute: Worker;
+  const secondQueue = `web-second-${Date.now().toString(36)}`;
   let browser: Browser;
   let ids: { add: string; error: string; xss: string };
 
@@ -71,9 +78,26 @@ describe("web UI in a browser", () => {
       }),
       chromium.launch({ executablePath: "/usr/bin/chromium" }),
     ]);
-    await waitFor(async () => (await workerStatus(stalk.url))[worker.name], {
-      message: "the worker to be seen",
-    });
+    [second, mute] = await Promise.all([
+      startWorker({
+        brokerUrl: broker.brokerUrl,
+        name: "web2",
+        pool: "solo",
+        queues: [secondQueue],
+        env: CONTROL_BEFORE_HEART,
+      }),
+      startWorker({
+        brokerUrl: broker.brokerUrl,
+        name: "mute",
+        pool: "solo",
+        queues: [`${secondQueue}-mute`],
+        env: { STALK_E2E_NO_REMOTE_CONTROL: "1" },
+      }),
+    ]);
+    await waitFor(async () => {
+      const status = await workerStatus(stalk.url);
+      return status[worker.name] && status[second.name] && status[mute.name];
+    }, { message: "the workers to be seen" });
     // The worker page shows inspect data (stats, conf, queues): wait until it has answered one,
     // since a loaded worker can miss Stalk's first inspection.
     await waitFor(async () => {
@@ -84,12 +108,14 @@ describe("web UI in a browser", () => {
       const info = response.json?.[worker.name];
       return response.status === 200 && info?.stats !== undefined && info.conf !== undefined;
     }, { timeout: 20_000, message: "the worker to answer an inspection" });
-    const [add, error, xss] = await send(
+    const [add, error, xss, onSecond] = await send(
       { name: "tasks.add", args: [20, 22] },
       { name: "tasks.error", args: ["boom"] },
       { name: "tasks.echo", args: XSS },
+      { name: "tasks.add", args: [1, 1], options: { queue: secondQueue } },
     );
     ids = { add, error, xss };
+    await waitForTaskState(stalk.url, onSecond, "SUCCESS");
     await waitForTaskState(stalk.url, add, "SUCCESS");
     await waitForTaskState(stalk.url, error, "FAILURE");
     await waitForTaskState(stalk.url, xss, "SUCCESS");
@@ -101,13 +127,19 @@ describe("web UI in a browser", () => {
 
   after(async () => {
     await browser?.close();
-    await Promise.allSettled([stalk?.stop(), locked?.stop(), worker?.stop()]);
+    await Promise.allSettled([
+      stalk?.stop(),
+      locked?.stop(),
+      worker?.stop(),
+      second?.stop(),
+      mute?.stop(),
+    ]);
     await broker?.remove();
   });
 
   test("every page renders real data without console errors, light and dark", async () => {
     const pages: [string, string, RegExp][] = [
-      ["workers", "/workers", new RegExp(worker.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))],
+      ["workers", "/workers", literal(worker.name)],
       ["tasks", "/tasks", /tasks\.add/],
       ["task", `/task/${ids.error}`, /ValueError/],
       ["broker", "/broker", /celery/],
@@ -121,6 +153,9 @@ describe("web UI in a browser", () => {
       ["worker-limits", `/worker/${encodeURIComponent(worker.name)}?tab=limits`, /tasks\.nap/],
       ["worker-config", `/worker/${encodeURIComponent(worker.name)}?tab=config`, /broker_url/],
       ["worker-system", `/worker/${encodeURIComponent(worker.name)}?tab=system`, /utime/],
+      ["worker-broker", `/worker/${encodeURIComponent(worker.name)}?tab=broker`, /hostname/],
+      ["worker-other", `/worker/${encodeURIComponent(worker.name)}?tab=other`, /uptime/],
+      ["worker-mute", `/worker/${encodeURIComponent(mute.name)}`, /has not answered inspection/],
     ];
     for (const scheme of ["light", "dark"] as const) {
       const { page, problems } = await open(scheme);
@@ -130,9 +165,21 @@ describe("web UI in a browser", () => {
         assert.match(await page.locator("main").innerText(), expected, path);
         await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
       }
+      // State colours must read without colour too: the tasks page in greyscale.
+      // (A page of its own lets the test inject the filter past the CSP.)
+      const grey = await browser.newPage({ colorScheme: scheme, bypassCSP: true });
+      await grey.setViewportSize({ width: 1280, height: 900 });
+      await grey.goto(`${stalk.url}/tasks`);
+      await grey.addStyleTag({ content: "html { filter: grayscale(1); }" });
+      await grey.screenshot({ path: join(SHOTS, `tasks-grey-${scheme}.png`), fullPage: true });
+      await grey.close();
       await page.setViewportSize({ width: 390, height: 800 });
-      await page.goto(`${stalk.url}/tasks`);
-      await page.screenshot({ path: join(SHOTS, `tasks-phone-${scheme}.png`), fullPage: true });
+      for (const [name, path] of [["tasks", "/tasks"], ["workers", "/workers"]]) {
+        await page.goto(`${stalk.url}${path}`);
+        await page.screenshot({ path: join(SHOTS, `${name}-phone-${scheme}.png`), fullPage: true });
+        const width = Number(await page.evaluate("document.documentElement.scrollWidth"));
+        assert.ok(width <= 390, `${path} fits a phone's width (${width} px)`);
+      }
       const missing = await page.goto(`${stalk.url}/task/no-such-task`);
       assert.equal(missing?.status(), 404);
       await page.screenshot({ path: join(SHOTS, `not-found-${scheme}.png`) });
@@ -157,16 +204,196 @@ describe("web UI in a browser", () => {
     await page.close();
   });
 
-  test("keyboard: / focuses search, j moves, Enter opens", async () => {
+  /** The key of the selected row, once one is. */
+  const selectedKey = (page: Page) =>
+    page.locator("table.list tr[aria-selected=true]").getAttribute("data-key");
+
+  for (const [path, rowsOf] of [["/tasks", "task"], ["/workers", "worker"]] as const) {
+    test(`keyboard on ${path}: / focuses search, j/k and arrows move, Enter opens`, async () => {
+      const { page, problems } = await open();
+      await page.goto(stalk.url + path);
+      const keys = await page.locator("table.list tbody tr[data-key]").evaluateAll((rows) =>
+        rows.map((row) => row.getAttribute("data-key")!)
+      );
+      assert.ok(keys.length >= 3, `${path} lists at least 3 rows: ${keys}`);
+      await page.keyboard.press("/");
+      assert.equal(await page.locator("input[type=search]:focus").count(), 1);
+      // Keys typed in the box are text, not moves.
+      await page.keyboard.type("j");
+      assert.equal(await page.locator("input[type=search]").inputValue(), "j");
+      assert.equal(await page.locator("tr[aria-selected=true]").count(), 0);
+      await page.keyboard.press("Escape");
+      assert.equal(await page.locator("input[type=search]:focus").count(), 0);
+      await page.keyboard.press("j");
+      assert.equal(await selectedKey(page), keys[0]);
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("j");
+      assert.equal(await selectedKey(page), keys[2]);
+      await page.keyboard.press("k");
+      assert.equal(await selectedKey(page), keys[1]);
+      await page.keyboard.press("ArrowUp");
+      assert.equal(await selectedKey(page), keys[0]);
+      await page.keyboard.press("ArrowDown");
+      const target = rowsOf === "task"
+        ? `/task/${keys[1]}`
+        : `/worker/${encodeURIComponent(keys[1])}`;
+      await Promise.all([page.waitForURL(`**${target}`), page.keyboard.press("Enter")]);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
+  test("the workers dashboard searches and sorts by every column, the view in the URL", async () => {
+    const { page, problems } = await open();
+    const names = () =>
+      page.locator("#worker-rows tr[data-key]").evaluateAll((rows) =>
+        rows.map((row) => row.getAttribute("data-key")!)
+      );
+    await page.goto(`${stalk.url}/workers`);
+    await page.locator("#live[data-live=on]").waitFor();
+    const all = [worker.name, second.name, mute.name];
+    assert.deepEqual([...(await names())].sort(), [...all].sort());
+    // web ran 3 tasks, web2 one, mute none: Processed sorts them so, most first, then round.
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get("sort_by") === "-processed"),
+      page.locator("th a", { hasText: "Processed" }).click(),
+    ]);
+    assert.deepEqual(await names(), [worker.name, second.name, mute.name]);
+    assert.equal(
+      await page.locator("th[aria-sort=descending]").innerText(),
+      "PROCESSED",
+      "the sorted column says so",
+    );
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get("sort_by") === "processed"),
+      page.locator("th a", { hasText: "Processed" }).click(),
+    ]);
+    assert.deepEqual(await names(), [mute.name, second.name, worker.name]);
+    // Every column's header sorts, the URL holding it.
+    for (
+      const label of [
+        "Worker",
+        "Status",
+        "Active",
+        "Failed",
+        "Succeeded",
+        "Retried",
+        "Load average",
+      ]
+    ) {
+      const link = page.locator("thead th a", { hasText: new RegExp(`^${label}$`, "i") });
+      const href = (await link.getAttribute("href"))!;
+      await Promise.all([
+        page.waitForURL((url) => url.pathname + url.search === href),
+        link.click(),
+      ]);
+      assert.equal(await page.locator("thead th[aria-sort]").count(), 1, label);
+      assert.match(await page.locator("thead th[aria-sort]").innerText(), new RegExp(label, "i"));
+      assert.deepEqual([...(await names())].sort(), [...all].sort(), `${label} keeps every row`);
+    }
+    // The search narrows the rows and keeps the sort; the URL alone gives the same view.
+    await page.goto(`${stalk.url}/workers?sort_by=-succeeded`);
+    await page.locator("input[type=search]").fill("web");
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get("search") === "web"),
+      page.keyboard.press("Enter"),
+    ]);
+    assert.equal(new URL(page.url()).searchParams.get("sort_by"), "-succeeded");
+    assert.deepEqual(await names(), [worker.name, second.name]);
+    assert.match(await page.locator("tfoot").innerText(), /Total of 2 \/ 3/);
+    await page.screenshot({ path: join(SHOTS, "workers-search-light.png"), fullPage: true });
+    const shared = page.url();
+    await page.goto(shared);
+    assert.equal(await page.locator("input[type=search]").inputValue(), "web");
+    assert.deepEqual(await names(), [worker.name, second.name]);
+    // A live update keeps the view: a task on web2 lands in its row, the filter holding.
+    await page.locator("#live[data-live=on]").waitFor();
+    const before = Number(
+      await page.locator(`tr[data-key="${second.name}"] td`).nth(3).innerText(),
+    );
+    await send({ name: "tasks.add", args: [2, 2], options: { queue: secondQueue } });
+    await waitFor(
+      async () =>
+        Number(await page.locator(`tr[data-key="${second.name}"] td`).nth(3).innerText()) ===
+          before + 1,
+      { timeout: 15_000, message: "web2's processed count to go up live" },
+    );
+    assert.deepEqual(await names(), [worker.name, second.name]);
+    await page.locator("input[type=search]").fill("no-such-worker");
+    await page.keyboard.press("Enter");
+    await page.waitForURL((url) => url.searchParams.get("search") === "no-such-worker");
+    assert.match(await page.locator("#worker-rows").innerText(), /No worker matches/);
+    const bad = await page.goto(`${stalk.url}/workers?sort_by=pid`);
+    assert.equal(bad?.status(), 400);
+    assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);
+    await page.close();
+  });
+
+  test("the worker page has every Flower tab, with the worker's own data", async () => {
+    const { page, problems } = await open();
+    const base = `${stalk.url}/worker/${encodeURIComponent(worker.name)}`;
+    await page.goto(base);
+    const tabs = await page.locator("nav.tabs a").allInnerTexts();
+    assert.deepEqual(tabs, [
+      "Pool",
+      "Broker",
+      "Queues",
+      "Tasks",
+      "Limits",
+      "Config",
+      "System",
+      "Other",
+    ]);
+    const stats = (await api<Record<string, { stats: Record<string, unknown> }>>(
+      stalk.url,
+      `/api/workers?workername=${encodeURIComponent(worker.name)}`,
+    )).json![worker.name].stats;
+    const brokerStats = stats.broker as Record<string, unknown>;
+    await page.goto(`${base}?tab=broker`);
+    const brokerTab = await page.locator("#worker").innerText();
+    for (const key of ["hostname", "port", "transport", "virtual_host"]) {
+      assert.match(brokerTab, new RegExp(`${key}\\s+${String(brokerStats[key])}`), key);
+    }
+    assert.equal(
+      String(brokerStats.port),
+      process.env.STALK_E2E_BROKER === "redis" ? "6379" : "5672",
+    );
+    await page.goto(`${base}?tab=other`);
+    const other = await page.locator("#worker").innerText();
+    assert.match(other, /clock\s+\d+/);
+    assert.match(other, /uptime\s+\d+/);
+    assert.doesNotMatch(other, /rusage|prefetch_count/, "what other tabs show is not repeated");
+    // Opened, the page asks the worker again: the processed totals include the tasks just run.
+    await page.goto(`${base}?tab=tasks`);
+    assert.match(await page.locator("#worker").innerText(), /tasks\.add\s+\d+/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test("a worker that does not answer inspection shows what its events know, and why", async () => {
+    const { page, problems } = await open();
+    for (const tab of ["pool", "broker", "config", "other"]) {
+      const started = Date.now();
+      const response = await page.goto(
+        `${stalk.url}/worker/${encodeURIComponent(mute.name)}?tab=${tab}`,
+      );
+      assert.equal(response?.status(), 200, tab);
+      assert.ok(Date.now() - started < 5000, "a silent worker does not hold its page up");
+      const text = await page.locator("#worker").innerText();
+      assert.match(text, /sends events but has not answered inspection/, tab);
+      assert.match(text, /worker_enable_remote_control/, tab);
+      assert.match(text, /Software\s+py-celery/, `${tab}: what events know`);
+      assert.match(text, /Last heartbeat/, tab);
+    }
+    assert.match(await page.locator("#worker-status").innerText(), /Online/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test("without a login provider the layout offers no sign-out", async () => {
     const { page } = await open();
-    await page.goto(`${stalk.url}/tasks`);
-    await page.keyboard.press("/");
-    assert.equal(await page.locator("input[type=search]:focus").count(), 1);
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("j");
-    const key = await page.locator("tr[aria-selected=true]").getAttribute("data-key");
-    assert.ok(key);
-    await Promise.all([page.waitForURL(`**/task/${key}`), page.keyboard.press("Enter")]);
+    await page.goto(`${stalk.url}/workers`);
+    assert.equal(await page.getByRole("link", { name: "Sign out" }).count(), 0);
     await page.close();
   });
 

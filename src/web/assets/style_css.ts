@@ -6,6 +6,7 @@ export const STYLE_CSS = `
   --head: #f0f2f5; --accent: #1f5fbf; --accent-bg: #e6eefb; --hover: #f2f6fd; --sel: #dce8fb;
   --ok: #17663a; --ok-bg: #dcf3e4; --bad: #a4161a; --bad-bg: #fbe0e0; --run: #0b5cad;
   --run-bg: #dceaf9; --warn: #8a5300; --warn-bg: #fdf0d5; --idle: #4a5260; --idle-bg: #e9ecf0;
+  --field: #ffffff; --field-line: #b8c0ca;
   --mono: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace;
   --shadow: 0 1px 2px rgba(16, 24, 40, .06);
 }
@@ -15,6 +16,7 @@ export const STYLE_CSS = `
     --head: #1d232b; --accent: #7fb0ff; --accent-bg: #1c2a40; --hover: #1c2430; --sel: #233552;
     --ok: #6fdc9a; --ok-bg: #173524; --bad: #ff8a8a; --bad-bg: #421b1d; --run: #8cc4ff;
     --run-bg: #17304b; --warn: #ffc766; --warn-bg: #3d2d0e; --idle: #b8c0cc; --idle-bg: #262d36;
+    --field: #0f1216; --field-line: #3d4651;
     --shadow: none;
   }
 }
@@ -82,8 +84,11 @@ th, td { padding: .38rem .65rem; text-align: left; border-bottom: 1px solid var(
 th { background: var(--head); font-size: .75rem; text-transform: uppercase; letter-spacing: .04em;
   color: var(--muted); white-space: nowrap; font-weight: 700; }
 th a { color: inherit; }
-th a[aria-sort]::after { content: " \\25B2"; }
-th a[aria-sort="descending"]::after { content: " \\25BC"; }
+th a[aria-sort]::after, th[aria-sort] > a::after { content: " \\25B2"; }
+th a[aria-sort="descending"]::after, th[aria-sort="descending"] > a::after {
+  content: " \\25BC"; }
+th[aria-sort] > a, th a[aria-sort] { color: var(--text); }
+tr:has(form) > td { vertical-align: middle; }
 tbody tr:hover { background: var(--hover); }
 tbody tr[aria-selected="true"] { background: var(--sel); outline: 2px solid var(--accent);
   outline-offset: -2px; }
@@ -94,7 +99,10 @@ td.num, th.num { text-align: right; }
 td.clip { max-width: 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 td.id { font-family: var(--mono); font-size: .85rem; white-space: nowrap; }
 td.nowrap { white-space: nowrap; }
-.empty { padding: 2rem; text-align: center; color: var(--muted); }
+.empty { padding: .8rem; text-align: center; color: var(--muted); margin: 0; }
+.idlist { margin: 0; padding: .6rem .8rem; display: flex; flex-wrap: wrap; gap: .3rem 1rem; }
+.who { display: flex; align-items: center; gap: .6rem; font-size: .9rem; }
+.who .button { padding: .2rem .6rem; }
 .badge { display: inline-flex; align-items: center; gap: .3rem; padding: .05rem .45rem;
   border-radius: .3rem; font-size: .75rem; font-weight: 700; letter-spacing: .03em;
   border: 1px solid transparent; white-space: nowrap; }
@@ -120,6 +128,7 @@ td.nowrap { white-space: nowrap; }
 .s-offline::before { content: "\\25CB"; }
 .toolbar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .6rem;
   border-bottom: 1px solid var(--line); }
+.toolbar.bare { border: 0; padding: 0; margin-bottom: .75rem; }
 .chips { display: flex; flex-wrap: wrap; gap: .3rem; margin-bottom: .75rem; }
 .chip { padding: .2rem .7rem; border-radius: 1rem; border: 1px solid var(--line);
   background: var(--panel); color: var(--muted); font-weight: 600; font-size: .85rem; }
@@ -129,9 +138,10 @@ td.nowrap { white-space: nowrap; }
 input, select, button, textarea { font: inherit; color: var(--text); }
 input[type="search"], input[type="text"], input[type="number"], input[type="datetime-local"],
 select, textarea {
-  background: var(--bg); border: 1px solid var(--line); border-radius: .35rem;
+  background: var(--field); border: 1px solid var(--field-line); border-radius: .35rem;
   padding: .3rem .5rem; min-width: 0;
 }
+::placeholder { color: var(--muted); opacity: 1; }
 input[type="search"] { flex: 1 1 16rem; }
 input:focus, select:focus, button:focus, a:focus-visible, textarea:focus {
   outline: 2px solid var(--accent); outline-offset: 1px; }
@@ -155,6 +165,12 @@ details.menu > .menu-body { position: absolute; right: 0; z-index: 4; background
 .filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .filters label { font-size: .8rem; color: var(--muted); display: flex; gap: .3rem;
   align-items: center; }
+.filters label > select, .filters label > input { font-size: .9rem; color: var(--text); }
+form.action { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; margin: 0; }
+label.field { display: flex; flex-direction: column; gap: .15rem; font-size: .75rem;
+  font-weight: 600; color: var(--muted); }
+label.field input { font-size: 1rem; font-weight: 400; width: 7rem; }
+.actions form.action { align-items: flex-end; }
 .pager { display: flex; gap: .4rem; align-items: center; padding: .55rem .7rem;
   flex-wrap: wrap; }
 .pager .info { color: var(--muted); margin-right: auto; }
@@ -164,7 +180,8 @@ details.menu > .menu-body { position: absolute; right: 0; z-index: 4; background
 .pager span.disabled { color: var(--muted); padding: .15rem .55rem; }
 .fresh { display: none; margin: 0 0 .6rem; }
 .fresh.shown { display: block; }
-.fields { display: grid; grid-template-columns: minmax(8rem, 12rem) minmax(0, 1fr); }
+.fields { display: grid; grid-template-columns: fit-content(22rem) minmax(0, 1fr); margin: 0; }
+.fields > dt { min-width: 8rem; overflow-wrap: anywhere; }
 .fields > dt, .fields > dd { padding: .45rem .8rem; border-bottom: 1px solid var(--line);
   margin: 0; }
 .fields > dt { color: var(--muted); font-weight: 600; font-size: .85rem; background: var(--head); }
@@ -193,9 +210,10 @@ details.fold > summary { cursor: pointer; color: var(--muted); margin-bottom: .3
   color: var(--accent); margin-bottom: -1px; }
 .timeline { padding: .8rem; }
 .timeline svg { width: 100%; height: 2.2rem; display: block; }
-.timeline .seg-wait { fill: var(--idle-bg); } .timeline .seg-queue { fill: var(--warn-bg); }
-.timeline .seg-run { fill: var(--run-bg); } .timeline .seg-ok { fill: var(--ok); }
-.timeline .seg-bad { fill: var(--bad); }
+.timeline .seg-wait { fill: color-mix(in srgb, var(--idle) 40%, transparent); }
+.timeline .seg-queue { fill: color-mix(in srgb, var(--warn) 45%, transparent); }
+.timeline .seg-run { fill: color-mix(in srgb, var(--run) 55%, transparent); }
+.timeline .seg-ok { fill: var(--ok); } .timeline .seg-bad { fill: var(--bad); }
 .steps { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .5rem;
   margin-top: .6rem; }
 .steps div { font-size: .85rem; }
@@ -206,6 +224,16 @@ ul.tree li { padding: .15rem 0; }
 ul.tree li.current > .node { font-weight: 700; }
 .error-page { max-width: 40rem; margin: 3rem auto; text-align: center; }
 .error-page .code { font-size: 3rem; font-weight: 800; color: var(--muted); }
+.panel + .panel { margin-top: 1rem; }
+.swatch { display: inline-block; width: .7rem; height: .7rem; border-radius: .15rem;
+  margin-right: .3rem; vertical-align: -.05rem; }
+.swatch.seg-wait { background: color-mix(in srgb, var(--idle) 40%, transparent); }
+.swatch.seg-queue { background: color-mix(in srgb, var(--warn) 45%, transparent); }
+.swatch.seg-run { background: color-mix(in srgb, var(--run) 55%, transparent); }
+@media (max-width: 1500px) {
+  table.fit .col-args, table.fit .col-kwargs, table.fit .col-started { display: none; }
+  table.fit td.clip { max-width: 16rem; }
+}
 @media (max-width: 720px) {
   .topbar { gap: .6rem; padding: 0 .6rem; }
   .brand span { display: none; }
@@ -214,6 +242,7 @@ ul.tree li.current > .node { font-weight: 700; }
   .fields { grid-template-columns: 1fr; }
   .fields > dt { border-bottom: 0; padding-bottom: .1rem; }
   .hide-narrow { display: none; }
+  .who .button { padding: .15rem .4rem; }
   td.clip { max-width: 12rem; }
 }
 `;

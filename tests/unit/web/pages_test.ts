@@ -107,7 +107,10 @@ test("/tasks shows the chosen columns and refuses a bad view with a 400 page", a
   const { app } = webApp();
   const page = await (await app.request("/tasks?columns=name&columns=state", { headers: BROWSER }))
     .text();
-  assert.match(page, /<th scope="col"><a href="[^"]*">Name<\/a><\/th><th scope="col">/);
+  assert.match(
+    page,
+    /<th scope="col" class="col-name"><a href="[^"]*">Name<\/a><\/th><th scope="col" class="col-state">/,
+  );
   assert.doesNotMatch(page, /<th[^>]*>[^<]*UUID/);
   for (const query of ["sort_by=uuid", "limit=7", "columns=secret", "received_start=noon"]) {
     const response = await app.request(`/tasks?${query}`, { headers: BROWSER });
@@ -127,8 +130,13 @@ test("/task/<uuid> shows every field escaped, with links to parent and root", as
   assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   assert.match(page, /&quot;&gt;&lt;img src=x onerror=alert\(1\)&gt;/);
   assert.match(page, /href="\/task\/t1"/, "parent and root link to t1");
-  for (const label of ["Routing key", "Client", "Clock", "Children", "Traceback", "Retries"]) {
+  // Fields with a value have a row; the others are named on the "Not set" line.
+  for (const label of ["Worker", "Clock", "Received", "Started", "Parent", "Root"]) {
     assert.match(page, new RegExp(`<dt>${label}</dt>`), label);
+  }
+  const unset = /<dt>Not set<\/dt><dd class="muted">([^<]*)<\/dd>/.exec(page)?.[1] ?? "";
+  for (const label of ["Client", "Children", "Traceback", "Succeeded", "Runtime"]) {
+    assert.ok(unset.split(", ").includes(label), `${label} is named as not set: ${unset}`);
   }
   assert.match(page, /name="action" value="revoke"/);
   assert.match(page, /name="action" value="terminate"/);
