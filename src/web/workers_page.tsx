@@ -215,7 +215,7 @@ export function WorkersPageView({ rows, view, ctx, stream }: WorkersPageProps) {
           type="search"
           name="search"
           value={view.search ?? ""}
-          placeholder="Search workers by name, or online / offline (press / to focus)"
+          placeholder="Search workers: a name, online or offline (press /)"
           aria-label="Search workers"
         />
         {sort ? <input type="hidden" name="sort_by" value={String(sort)} /> : null}

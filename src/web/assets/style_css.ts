@@ -166,6 +166,8 @@ details.menu > .menu-body { position: absolute; right: 0; z-index: 4; background
 .filters label { font-size: .8rem; color: var(--muted); display: flex; gap: .3rem;
   align-items: center; }
 .filters label > select, .filters label > input { font-size: .9rem; color: var(--text); }
+.filters select { max-width: 12rem; }
+.filters input[type="datetime-local"] { width: 12rem; }
 form.action { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; margin: 0; }
 label.field { display: flex; flex-direction: column; gap: .15rem; font-size: .75rem;
   font-weight: 600; color: var(--muted); }
