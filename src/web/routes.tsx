@@ -3,6 +3,7 @@
  * The web UI's routes: the pages, their actions and the static files. Handlers stay thin: read
  * the view, ask the state or a service, render. Failures become error pages in the layout.
  */
+import type { Identity } from "../http/auth/identity.ts";
 import type { Context } from "hono";
 import type { App, Pages } from "../http/deps.ts";
 import { optionalCount, optionalSeconds } from "../http/params.ts";
@@ -440,7 +441,16 @@ export function registerWebRoutes(app: App, deps: WebDeps): void {
       "Content-Type": "text/event-stream; charset=utf-8",
       "X-Accel-Buffering": "no",
     });
-  const who = (c: Context) => c.req.header("Authorization") ?? "";
+  /**
+   * Whom a stream renders for: browsers share a render only when they are the same caller, since
+   * a page's actions, its form token and its sign-out link are the caller's own (a cookie session
+   * carries no Authorization header).
+   */
+  const who = (c: Context) => {
+    const identity = c.get("identity") as Identity | undefined;
+    const caller = identity ? `${identity.via}:${identity.role}:${identity.name}` : "";
+    return `${caller}\n${c.req.header("Authorization") ?? ""}`;
+  };
 
   app.get("/stream/workers", (c) => {
     const view = readWorkersView(c);

@@ -10,6 +10,7 @@ import { State } from "../../../src/state/state.ts";
 import type { CeleryEvent } from "../../../src/state/types.ts";
 import { WorkerCountTable } from "../../../src/state/worker_counts.ts";
 import { StalkError } from "../../../src/errors.ts";
+import type { AuthProvider } from "../../../src/http/auth/policy.ts";
 
 /** A whole minute. */
 export const NOW = 1_700_000_040;
@@ -25,6 +26,8 @@ export interface WebAppOptions {
   readOnly?: boolean;
   open?: boolean;
   basicAuth?: string[];
+  /** More auth providers, asked after basic auth (sessions). */
+  providers?: AuthProvider[];
   urlPrefix?: string;
   naturalTime?: boolean;
   /** Live streams on this clock, fed by every event the state applies. */
@@ -140,7 +143,11 @@ export function webApp(options: WebAppOptions = {}): {
       throw new StalkError("unavailable", "No result backend configured");
     },
   };
-  const base = appDeps(state, { basicAuth: options.basicAuth, open: options.open });
+  const base = appDeps(state, {
+    basicAuth: options.basicAuth,
+    providers: options.providers,
+    open: options.open,
+  });
   const deps = {
     ...base,
     control,
@@ -162,7 +169,8 @@ export function webApp(options: WebAppOptions = {}): {
           "worker",
         ],
         readOnly: options.readOnly ?? false,
-        actionsOpen: (options.basicAuth ?? []).length > 0 || (options.open ?? true),
+        actionsOpen: (options.basicAuth ?? []).length > 0 || (options.providers ?? []).length > 0 ||
+          (options.open ?? true),
         broker: "amqp://guest:****@rabbit:5672//",
       },
       state,

@@ -2,12 +2,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FakeClock, turn } from "../control/_fake_clock.ts";
 import { event, NOW, webApp } from "./_setup.ts";
+import type { AuthProvider } from "../../../src/http/auth/policy.ts";
+import type { Role } from "../../../src/http/auth/identity.ts";
 
 const decoder = new TextDecoder();
 
 /** The patches a page's stream sends, read in the background. */
-async function subscribe(app: ReturnType<typeof webApp>["app"], path: string) {
-  const response = await app.request(path);
+async function subscribe(
+  app: ReturnType<typeof webApp>["app"],
+  path: string,
+  headers: Record<string, string> = {},
+) {
+  const response = await app.request(path, { headers });
   assert.equal(response.status, 200);
   assert.match(response.headers.get("Content-Type") ?? "", /^text\/event-stream/);
   const patches: string[] = [];
@@ -89,4 +95,32 @@ test("the worker page streams its status beside the tab, so going offline shows 
   assert.match(stream.patches.at(-1)!, /<span id="worker-status"><span class="badge s-offline"/);
   live!.close();
   await stream.done;
+});
+
+/** Signs in whoever `X-Test-User: name:role` names, as a login session would. */
+const testSessions: AuthProvider = {
+  label: "Session",
+  authenticate: (c) => {
+    const [name, role] = (c.req.header("X-Test-User") ?? "").split(":");
+    return name && role ? { name, role: role as Role, via: "session" } : null;
+  },
+  challenge: () => ({}),
+};
+
+test("two signed-in users on the same task page never share a render", async () => {
+  const clock = new FakeClock(NOW * 1000);
+  const { app, apply, live } = webApp({ liveClock: clock, providers: [testSessions] });
+  const path = "/stream/task/t2";
+  const admin = await subscribe(app, path, { "X-Test-User": "boss@example.com:admin" });
+  const viewer = await subscribe(app, path, { "X-Test-User": "guest@example.com:viewer" });
+  apply(event("task-retried", "t2", { exception: "Boom()" }, NOW + 1));
+  await clock.advance(1200);
+  assert.ok(admin.patches.length >= 2 && viewer.patches.length >= 2, "both streams were updated");
+  for (const patch of admin.patches) assert.match(patch, /Revoke<\/button>/, "the admin may act");
+  for (const patch of viewer.patches) {
+    assert.doesNotMatch(patch, /Revoke<\/button>/, "a viewer is offered no action");
+    assert.match(patch, /guest@example.com/, "and is told why, by name");
+  }
+  live!.close();
+  await Promise.all([admin.done, viewer.done]);
 });
