@@ -16,8 +16,16 @@ export type ParamSchema = v.ObjectSchema<
 
 /** Reads the query string of `c` through `schema`; throws a 400 StalkError on bad input. */
 export function parseQuery<S extends ParamSchema>(c: Context, schema: S): v.InferOutput<S> {
+  return readParams((name) => c.req.query(name), schema);
+}
+
+/** Reads each parameter of `schema` from `query` through it; throws a 400 StalkError on bad input. */
+export function readParams<S extends ParamSchema>(
+  query: (name: string) => string | undefined,
+  schema: S,
+): v.InferOutput<S> {
   const raw: Record<string, string | undefined> = {};
-  for (const key of Object.keys(schema.entries)) raw[key] = c.req.query(key);
+  for (const key of Object.keys(schema.entries)) raw[key] = query(key);
   return parseParams(raw, schema);
 }
 
@@ -73,6 +81,23 @@ function optionalNumber(pattern: RegExp, message: string) {
       v.trim(),
       v.transform((text) => (text === "" ? undefined : text)),
       v.optional(v.pipe(v.string(), v.regex(pattern, message), v.transform(Number))),
+    ),
+  );
+}
+
+/**
+ * A `sort_by` text: one of `columns`, optionally prefixed with `-` for descending; empty counts
+ * as absent.
+ */
+export function sortByParam(columns: readonly string[]) {
+  return v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.check(
+        (s) => s === "" || columns.includes(s.replace(/^-/, "")),
+        `expected one of ${columns.join(", ")}, optionally prefixed with '-'`,
+      ),
     ),
   );
 }

@@ -4,8 +4,7 @@
  */
 import * as v from "valibot";
 import { TASK_COLUMNS, type TaskColumn } from "../config.ts";
-import { badRequest } from "../errors.ts";
-import { parseUtcMinute } from "../http/params.ts";
+import { parseUtcMinute, readParams, sortByParam } from "../http/params.ts";
 import { compileSearch, SearchError } from "../search/mod.ts";
 import type { TaskQuery, TaskSortKey } from "../state/types.ts";
 import type { QueryValues } from "./paths.ts";
@@ -73,16 +72,7 @@ const Params = v.object({
   // Not trimmed: an error's position must point into the query as the user typed it. Its
   // length and every other limit are the search language's, as in `/api/tasks`.
   search: v.optional(v.string()),
-  sort_by: v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.check(
-        (s) => s === "" || (SORTABLE as readonly string[]).includes(s.replace(/^-/, "")),
-        `expected one of ${SORTABLE.join(", ")}, optionally prefixed with '-'`,
-      ),
-    ),
-  ),
+  sort_by: sortByParam(SORTABLE),
   offset: v.optional(v.pipe(v.string(), v.regex(/^\d{0,9}$/, "expected a non-negative integer"))),
   limit: v.optional(
     v.pipe(
@@ -111,15 +101,7 @@ export function parseTasksView(
   query: (name: string) => string | undefined,
   defaults: readonly TaskColumn[],
 ): TasksView {
-  const raw: Record<string, string | undefined> = {};
-  for (const key of Object.keys(Params.entries)) raw[key] = query(key);
-  const result = v.safeParse(Params, raw);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const key = v.getDotPath(issue) ?? "parameter";
-    throw badRequest(`Invalid '${key}': ${issue.message}, got '${raw[key]}'`);
-  }
-  const p = result.output;
+  const p = readParams(query, Params);
   const sort = p.sort_by || DEFAULT_SORT;
   const columns = !p.columns
     ? [...defaults]

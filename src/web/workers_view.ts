@@ -3,7 +3,7 @@
  * the sorted column. Parsed with valibot; a bad value is a 400 naming it.
  */
 import * as v from "valibot";
-import { badRequest } from "../errors.ts";
+import { readParams, sortByParam } from "../http/params.ts";
 import type { WorkerCounts } from "../state/worker_counts.ts";
 import type { QueryValues } from "./paths.ts";
 
@@ -46,28 +46,12 @@ const Params = v.object({
   search: v.optional(
     v.pipe(v.string(), v.trim(), v.maxLength(256, "expected at most 256 characters")),
   ),
-  sort_by: v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.check(
-        (s) => s === "" || (WORKER_COLUMNS as readonly string[]).includes(s.replace(/^-/, "")),
-        `expected one of ${WORKER_COLUMNS.join(", ")}, optionally prefixed with '-'`,
-      ),
-    ),
-  ),
+  sort_by: sortByParam(WORKER_COLUMNS),
 });
 
 /** Reads a view from query parameters. */
 export function parseWorkersView(query: (name: string) => string | undefined): WorkersView {
-  const raw = { search: query("search"), sort_by: query("sort_by") };
-  const result = v.safeParse(Params, raw);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const key = (v.getDotPath(issue) ?? "parameter") as keyof typeof raw;
-    throw badRequest(`Invalid '${key}': ${issue.message}, got '${raw[key]}'`);
-  }
-  const { search, sort_by: sort } = result.output;
+  const { search, sort_by: sort } = readParams(query, Params);
   if (!sort) return { ...DEFAULT_WORKERS_VIEW, search: search || undefined };
   return {
     search: search || undefined,
