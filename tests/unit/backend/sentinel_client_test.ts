@@ -5,6 +5,7 @@ import { parseBackendUrl, type SentinelBackendUrl } from "../../../src/celery/ba
 import type { RedisNode } from "../../../src/celery/sentinel.ts";
 import { setLogLevel } from "../../../src/log.ts";
 import { FakeRedis } from "./_fakes.ts";
+import { fakeSwitchWatch } from "../broker/_fake_switch_watch.ts";
 
 /** Lets the promise chains that follow a call or a timer run (setImmediate is not faked). */
 const settle = async () => {
@@ -18,7 +19,7 @@ const B = { host: "10.0.0.2", port: 6380 };
 function setup(named: RedisNode) {
   const url = parseBackendUrl("sentinel://127.0.0.1:26379/0") as SentinelBackendUrl;
   const masters = new Map<string, FakeRedis>();
-  const watch = { announce: (_master: RedisNode, _sentinel: string) => {}, closed: false };
+  const watch = fakeSwitchWatch();
   let asked = 0;
   const port = connectSentinelRedis(url, {
     sentinels: url.sentinels,
@@ -31,15 +32,7 @@ function setup(named: RedisNode) {
       asked++;
       return Promise.resolve(named);
     },
-    watch: (_config, onSwitch) => {
-      watch.announce = onSwitch;
-      return {
-        close: () => {
-          watch.closed = true;
-          return Promise.resolve();
-        },
-      };
-    },
+    watch: watch.subscribe,
     connect: (master) => {
       const fake = new FakeRedis();
       masters.set(`${master.hostname}:${master.port}`, fake);

@@ -7,6 +7,7 @@ import { backoffDelay, type Transport } from "../../../src/broker/transport.ts";
 import { StalkError } from "../../../src/errors.ts";
 import { setLogLevel } from "../../../src/log.ts";
 import { FakeTransport } from "../control/_fake_transport.ts";
+import { fakeSwitchWatch } from "./_fake_switch_watch.ts";
 
 /** One connection to a master, as the Sentinel transport sees it. */
 interface Opened {
@@ -25,8 +26,7 @@ function setup(masters: (RedisNode | Error | Promise<RedisNode>)[]) {
   const opened: Opened[] = [];
   const asked: number[] = [];
   let connects = 0;
-  /** What the fake `+switch-master` subscription was given, and whether it was closed. */
-  const watch = { announce: (_master: RedisNode, _sentinel: string) => {}, closed: false };
+  const watch = fakeSwitchWatch();
   const transport = new SentinelTransport(url, {
     sentinel: {
       sentinels: url.sentinels!,
@@ -36,15 +36,7 @@ function setup(masters: (RedisNode | Error | Promise<RedisNode>)[]) {
     },
     backoff: { initialMs: 1000, maxMs: 1000 },
     checkIntervalMs: 10_000,
-    watch: (_config, onSwitch) => {
-      watch.announce = onSwitch;
-      return {
-        close: () => {
-          watch.closed = true;
-          return Promise.resolve();
-        },
-      };
-    },
+    watch: watch.subscribe,
     find: () => {
       asked.push(Date.now());
       const next = masters.length > 1 ? masters.shift()! : masters[0];
